@@ -1,0 +1,120 @@
+/**
+ * Which camera to use, and what to say when there is none. Pure: the browser
+ * calls live in camera.ts.
+ */
+import { AppError } from '../errors';
+
+/** The part of MediaDeviceInfo this module needs. */
+export interface DeviceLike {
+  deviceId: string;
+  kind: string;
+  label: string;
+  groupId?: string;
+}
+
+export interface CameraOption {
+  deviceId: string;
+  /** A label to show; browsers hide real labels until permission is granted. */
+  label: string;
+}
+
+/** Video inputs only, with a readable label for each, in the browser's order. */
+export function listCameraOptions(devices: readonly DeviceLike[]): CameraOption[] {
+  const cams = devices.filter((d) => d.kind === 'videoinput');
+  const seen = new Set<string>();
+  const out: CameraOption[] = [];
+  for (const [i, d] of cams.entries()) {
+    // Before permission every deviceId may be '' (or repeated): keep one entry per id.
+    const key = d.deviceId || `#${i}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push({ deviceId: d.deviceId, label: d.label.trim() || `Camera ${out.length + 1}` });
+  }
+  return out;
+}
+
+const FRONT = /\b(front|user|face ?time|integrated|built-?in|internal)\b/i;
+const BACK = /\b(back|rear|environment|world)\b/i;
+
+/**
+ * The camera to open: the one the user chose before if it is still there,
+ * else a front-facing/built-in one (people stand in front of a laptop or a
+ * tablet), else the first. `null` when there is no camera at all.
+ */
+export function chooseCamera(
+  options: readonly CameraOption[],
+  preferredId?: string | null,
+): CameraOption | null {
+  if (options.length === 0) return null;
+  if (preferredId) {
+    const kept = options.find((o) => o.deviceId === preferredId);
+    if (kept) return kept;
+  }
+  return (
+    options.find((o) => FRONT.test(o.label)) ??
+    options.find((o) => !BACK.test(o.label)) ??
+    options[0]!
+  );
+}
+
+/** getUserMedia constraints for a chosen camera (or any camera when none is chosen). */
+export function videoConstraints(deviceId: string | null | undefined): MediaStreamConstraints {
+  const video: MediaTrackConstraints = {
+    width: { ideal: 1280 },
+    height: { ideal: 720 },
+    frameRate: { ideal: 30 },
+  };
+  // An exact id fails with OverconstrainedError if that camera is gone; camera.ts
+  // then retries without it.
+  if (deviceId) video.deviceId = { exact: deviceId };
+  else video.facingMode = 'user';
+  return { video, audio: false };
+}
+
+export type CameraErrorCode =
+  | 'camera-denied'
+  | 'camera-missing'
+  | 'camera-busy'
+  | 'camera-insecure'
+  | 'camera-unsupported'
+  | 'camera-failed';
+
+/** Turns whatever getUserMedia threw into a message the user can act on. */
+export function describeCameraError(error: unknown): AppError {
+  const name = (error as { name?: string } | null)?.name ?? '';
+  const make = (code: CameraErrorCode, msg: string) => new AppError(code, msg, { cause: error });
+  switch (name) {
+    case 'NotAllowedError':
+    case 'PermissionDeniedError':
+      return make(
+        'camera-denied',
+        'Camera access was denied. Allow the camera for this site in the browser’s address bar or settings, then press “Try again”.',
+      );
+    case 'NotFoundError':
+    case 'DevicesNotFoundError':
+    case 'OverconstrainedError':
+      return make(
+        'camera-missing',
+        'No camera was found. Connect a camera (or close the app that hides it), then press “Try again”.',
+      );
+    case 'NotReadableError':
+    case 'TrackStartError':
+    case 'AbortError':
+      return make(
+        'camera-busy',
+        'The camera could not be started. Another app may be using it; close it and press “Try again”.',
+      );
+    case 'SecurityError':
+      return make(
+        'camera-insecure',
+        'The browser blocks the camera on this page. Open the app over https:// or from localhost.',
+      );
+    case 'TypeError':
+      return make('camera-unsupported', 'This browser does not offer camera access here.');
+    default:
+      return make(
+        'camera-failed',
+        `The camera could not be started (${error instanceof Error ? error.message : String(error)}).`,
+      );
+  }
+}

@@ -1,0 +1,2 @@
+// Node has no IndexedDB; the memory layer's tests run against fake-indexeddb.
+import 'fake-indexeddb/auto';

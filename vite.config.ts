@@ -1,0 +1,81 @@
+import { defineConfig, type Plugin } from 'vite';
+import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { VitePWA } from 'vite-plugin-pwa';
+
+/**
+ * ONNX Runtime (and FAISS) use threads only when the page is cross-origin
+ * isolated, which needs these two headers on every response: in dev, in
+ * `vite preview` and wherever the build is hosted (public/_headers).
+ */
+export const isolationHeaders = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+} as const;
+
+/** The largest file the service worker precaches (the bundled models and wasm). */
+const PRECACHE_MAX_BYTES = 64 * 1024 * 1024;
+
+function isolation(): Plugin {
+  return {
+    name: 'visio:isolation-headers',
+    configureServer(server) {
+      server.middlewares.use((_req, res, next) => {
+        for (const [k, v] of Object.entries(isolationHeaders)) res.setHeader(k, v);
+        next();
+      });
+    },
+    configurePreviewServer(server) {
+      server.middlewares.use((_req, res, next) => {
+        for (const [k, v] of Object.entries(isolationHeaders)) res.setHeader(k, v);
+        next();
+      });
+    },
+  };
+}
+
+export default defineConfig({
+  plugins: [
+    isolation(),
+    svelte(),
+    VitePWA({
+      registerType: 'autoUpdate',
+      injectRegister: false,
+      strategies: 'generateSW',
+      manifest: {
+        name: 'Visio Memoria',
+        short_name: 'Memoria',
+        description: 'Remembers faces. Everything stays on this device.',
+        theme_color: '#14213d',
+        background_color: '#0b1020',
+        display: 'standalone',
+        orientation: 'any',
+        start_url: './',
+        scope: './',
+        icons: [
+          { src: 'icons/icon-192.png', sizes: '192x192', type: 'image/png' },
+          { src: 'icons/icon-512.png', sizes: '512x512', type: 'image/png' },
+          {
+            src: 'icons/icon-maskable-512.png',
+            sizes: '512x512',
+            type: 'image/png',
+            purpose: 'maskable',
+          },
+        ],
+      },
+      workbox: {
+        globPatterns: ['**/*.{js,mjs,css,html,svg,png,ico,wasm,onnx,webmanifest}'],
+        maximumFileSizeToCacheInBytes: PRECACHE_MAX_BYTES,
+        navigateFallback: 'index.html',
+        clientsClaim: true,
+        skipWaiting: true,
+        cleanupOutdatedCaches: true,
+      },
+    }),
+  ],
+  server: { host: '127.0.0.1', port: 5173, strictPort: true },
+  preview: { host: '127.0.0.1', port: 4173, strictPort: true },
+  worker: { format: 'es' },
+  build: { target: 'es2022', sourcemap: true },
+  optimizeDeps: { exclude: ['onnxruntime-web'] },
+});
