@@ -85,9 +85,10 @@ test('with two cameras the user can choose, and the choice is kept', async ({ la
 
 test('after the service worker is active, the app opens offline', async ({ launch }) => {
   const { page, context } = await launch({ camera: { image: bbt('amy/amy1.png') } });
-  await page.evaluate(async () => {
-    await navigator.serviceWorker.ready;
-  });
+  // The worker precaches the shell before it activates and claims this page.
+  await expect
+    .poll(() => page.evaluate(() => navigator.serviceWorker.controller?.state ?? 'none'))
+    .toBe('activated');
   await context.setOffline(true);
   await page.reload();
   await expect(page.getByRole('heading', { name: 'Visio Memoria' })).toBeVisible();
