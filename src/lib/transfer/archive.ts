@@ -1,0 +1,320 @@
+/**
+ * Visio Memoria's own export file: one zip (optionally encrypted, see archive-crypto.ts).
+ *
+ *   manifest.json                       type, format version, app version, models, counts,
+ *                                       every other entry's size and SHA-256, settings
+ *   sqlite.db                           the sql.js database
+ *   emb/<model>/<personId>.f32          a person's samples, n×dim float32 little-endian
+ *   emb/<model>/unl/<faceId>.f32        an unlabeled face's embedding
+ *   crops/<path>                        face images (PNG/WebP), paths chosen by the caller
+ *   faiss/<model>.index                 FAISS write_index bytes
+ *   faiss/<model>.mapping.json          FAISS row → person id
+ *
+ * `parts` is a plain object so this module knows nothing of the memory layer. Reading
+ * verifies every checksum before returning anything.
+ */
+import { strFromU8, strToU8, unzipSync, zipSync, type Zippable } from 'fflate';
+import { decryptArchive, encryptArchive, isEncryptedArchive } from './archive-crypto';
+import {
+  ARCHIVE_FORMAT_VERSION,
+  ARCHIVE_TYPE,
+  SAFE_ID,
+  checkFormat,
+  listedFiles,
+  migrateArchive,
+  type ArchiveManifest,
+  type ManifestFile,
+} from './archive-manifest';
+import { TransferError } from './errors';
+import { f32Bytes, f32From, sha256All } from './archive-bytes';
+
+export interface ArchiveModelParts {
+  id: string;
+  dim: number;
+  /** personId → that person's samples, n×dim row-major. */
+  persons: Map<number, Float32Array>;
+  /** unlabeled face id → its embedding (dim values). */
+  unlabeled: Map<number, Float32Array>;
+  faiss?: { index: Uint8Array; mapping: number[] };
+}
+
+export interface ArchiveParts {
+  appVersion: string;
+  /** ISO time; now when omitted on write. */
+  createdAt?: string;
+  settings: Record<string, unknown>;
+  sqlite: Uint8Array;
+  models: ArchiveModelParts[];
+  /** Relative path under crops/ (e.g. `17.webp`, `unl/3.png`) → bytes. */
+  crops: Map<string, Uint8Array>;
+  /** The caller's own counts (persons, sightings, …), recorded in the manifest. */
+  counts?: Record<string, number>;
+}
+
+export interface WriteArchiveOptions {
+  passphrase?: string;
+  /** PBKDF2 iterations (≥ 600,000; stored in the file). */
+  iterations?: number;
+  signal?: AbortSignal;
+}
+
+export interface ReadArchiveOptions {
+  passphrase?: string;
+  signal?: AbortSignal;
+}
+
+export interface ReadArchiveResult {
+  parts: ArchiveParts;
+  manifest: ArchiveManifest;
+  /** The format version the file had when it was older than this app's. */
+  migratedFrom: number | null;
+}
+
+export { isEncryptedArchive };
+
+const MANIFEST = 'manifest.json';
+const CROP_PATH = /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/;
+
+function badParts(message: string): TransferError {
+  return new TransferError('ARCHIVE_BAD_PARTS', `Cannot export: ${message}.`);
+}
+
+function corrupt(message: string): TransferError {
+  return new TransferError('ARCHIVE_CORRUPT', `The export is damaged: ${message}.`);
+}
+
+const idOk = (id: number) => Number.isSafeInteger(id) && id >= 0;
+
+/** Builds the (optionally encrypted) export file. */
+export async function writeArchive(
+  parts: ArchiveParts,
+  options: WriteArchiveOptions = {},
+): Promise<Uint8Array> {
+  const entries = new Map<string, Uint8Array>();
+  entries.set('sqlite.db', parts.sqlite);
+  const models: ArchiveManifest['models'] = [];
+  for (const model of parts.models) {
+    if (!SAFE_ID.test(model.id)) throw badParts(`the model id "${model.id}" is not a safe name`);
+    if (!Number.isSafeInteger(model.dim) || model.dim <= 0)
+      throw badParts(`model ${model.id} has no dimension`);
+    if (models.some((m) => m.id === model.id)) throw badParts(`model ${model.id} is listed twice`);
+    let samples = 0;
+    for (const [personId, rows] of model.persons) {
+      if (!idOk(personId) || rows.length % model.dim !== 0) {
+        throw badParts(`person ${personId} of model ${model.id} has malformed embeddings`);
+      }
+      samples += rows.length / model.dim;
+      entries.set(`emb/${model.id}/${personId}.f32`, f32Bytes(rows));
+    }
+    for (const [faceId, row] of model.unlabeled) {
+      if (!idOk(faceId) || row.length !== model.dim) {
+        throw badParts(`unlabeled face ${faceId} of model ${model.id} has a malformed embedding`);
+      }
+      entries.set(`emb/${model.id}/unl/${faceId}.f32`, f32Bytes(row));
+    }
+    if (model.faiss) {
+      entries.set(`faiss/${model.id}.index`, model.faiss.index);
+      entries.set(`faiss/${model.id}.mapping.json`, strToU8(JSON.stringify(model.faiss.mapping)));
+    }
+    models.push({
+      id: model.id,
+      dim: model.dim,
+      samples,
+      unlabeled: model.unlabeled.size,
+      faiss: !!model.faiss,
+    });
+  }
+  for (const [path, bytes] of parts.crops) {
+    if (!CROP_PATH.test(path) || path.split('/').includes('..')) {
+      throw badParts(`the crop path "${path}" is not a safe name`);
+    }
+    entries.set(`crops/${path}`, bytes);
+  }
+  const files: Record<string, ManifestFile> = {};
+  const digests = await sha256All([...entries.values()], options.signal);
+  [...entries.keys()].forEach((path, i) => {
+    files[path] = { bytes: entries.get(path)!.length, sha256: digests[i]! };
+  });
+  const createdAt = parts.createdAt ?? new Date().toISOString();
+  const manifest: ArchiveManifest = {
+    type: ARCHIVE_TYPE,
+    formatVersion: ARCHIVE_FORMAT_VERSION,
+    appVersion: parts.appVersion,
+    createdAt,
+    models,
+    counts: {
+      ...parts.counts,
+      samples: models.reduce((n, m) => n + m.samples, 0),
+      crops: parts.crops.size,
+    },
+    files,
+    settings: parts.settings,
+  };
+  const mtime = new Date(createdAt);
+  const zippable: Zippable = {
+    [MANIFEST]: [strToU8(JSON.stringify(manifest, null, 1)), { level: 6, mtime }],
+  };
+  for (const [path, bytes] of entries) {
+    // Images and float vectors barely compress: store them; deflate the database.
+    zippable[path] = [
+      bytes,
+      { level: path === 'sqlite.db' || path.endsWith('.json') ? 6 : 0, mtime },
+    ];
+  }
+  options.signal?.throwIfAborted();
+  const zip = zipSync(zippable);
+  if (options.passphrase === undefined) return zip;
+  return encryptArchive(zip, options.passphrase, options.iterations);
+}
+
+function openZip(bytes: Uint8Array): Map<string, Uint8Array> {
+  if (!(bytes[0] === 0x50 && bytes[1] === 0x4b)) {
+    throw new TransferError('ARCHIVE_NOT_ARCHIVE', 'The file is not a Visio Memoria export.');
+  }
+  try {
+    return new Map(Object.entries(unzipSync(bytes)).filter(([path]) => !path.endsWith('/')));
+  } catch (cause) {
+    throw new TransferError('ARCHIVE_TRUNCATED', 'The export file is truncated or damaged.', {
+      cause,
+    });
+  }
+}
+
+function readManifest(files: Map<string, Uint8Array>): Record<string, unknown> {
+  const bytes = files.get(MANIFEST);
+  if (!bytes)
+    throw new TransferError(
+      'ARCHIVE_NOT_ARCHIVE',
+      'The zip has no manifest: it is not a Visio Memoria export.',
+    );
+  try {
+    const json: unknown = JSON.parse(strFromU8(bytes));
+    if (typeof json !== 'object' || json === null || Array.isArray(json))
+      throw new Error('not an object');
+    return json as Record<string, unknown>;
+  } catch (cause) {
+    throw new TransferError('ARCHIVE_BAD_MANIFEST', "The export's manifest is not valid JSON.", {
+      cause,
+    });
+  }
+}
+
+async function verify(
+  listed: Record<string, ManifestFile>,
+  files: Map<string, Uint8Array>,
+  signal?: AbortSignal,
+): Promise<void> {
+  for (const path of files.keys()) {
+    if (path !== MANIFEST && !Object.hasOwn(listed, path)) {
+      throw new TransferError(
+        'ARCHIVE_UNLISTED_FILE',
+        `The export holds ${path}, which its manifest does not list.`,
+      );
+    }
+  }
+  const wanted = Object.entries(listed);
+  const present = wanted.map(([path, want]) => {
+    const bytes = files.get(path);
+    if (!bytes) throw new TransferError('ARCHIVE_MISSING_FILE', `The export lacks ${path}.`);
+    return { path, want, bytes };
+  });
+  const digests = await sha256All(
+    present.map((f) => f.bytes),
+    signal,
+  );
+  present.forEach(({ path, want, bytes }, i) => {
+    if (bytes.length !== want.bytes || digests[i] !== want.sha256) {
+      throw new TransferError(
+        'ARCHIVE_CHECKSUM',
+        `${path} in the export does not match its checksum: the file is damaged.`,
+      );
+    }
+  });
+}
+
+function toParts(manifest: ArchiveManifest, files: Map<string, Uint8Array>): ArchiveParts {
+  const sqlite = files.get('sqlite.db');
+  if (!sqlite)
+    throw new TransferError('ARCHIVE_MISSING_FILE', 'The export lacks its database (sqlite.db).');
+  const models = new Map<string, ArchiveModelParts>(
+    manifest.models.map((m) => [
+      m.id,
+      { id: m.id, dim: m.dim, persons: new Map(), unlabeled: new Map() },
+    ]),
+  );
+  const crops = new Map<string, Uint8Array>();
+  const faiss = new Map<string, { index?: Uint8Array; mapping?: number[] }>();
+  for (const [path, bytes] of files) {
+    if (path === MANIFEST || path === 'sqlite.db') continue;
+    let m: RegExpExecArray | null;
+    if ((m = /^emb\/([^/]+)\/(unl\/)?(\d+)\.f32$/.exec(path))) {
+      const model = models.get(m[1]!);
+      if (!model) throw corrupt(`${path} belongs to a model the manifest does not list`);
+      const vectors = f32From(bytes, model.dim, path);
+      if (m[2] && vectors.length !== model.dim) throw corrupt(`${path} is not one embedding`);
+      (m[2] ? model.unlabeled : model.persons).set(Number(m[3]), vectors);
+    } else if ((m = /^faiss\/([^/]+)\.(index|mapping\.json)$/.exec(path))) {
+      const entry = faiss.get(m[1]!) ?? {};
+      if (m[2] === 'index') entry.index = bytes;
+      else {
+        const mapping: unknown = JSON.parse(strFromU8(bytes));
+        if (!Array.isArray(mapping) || !mapping.every((id) => Number.isSafeInteger(id))) {
+          throw corrupt(`${path} is not a list of person ids`);
+        }
+        entry.mapping = mapping as number[];
+      }
+      faiss.set(m[1]!, entry);
+    } else if (path.startsWith('crops/')) crops.set(path.slice('crops/'.length), bytes);
+    else throw corrupt(`it holds an entry this format does not define (${path})`);
+  }
+  for (const [id, entry] of faiss) {
+    const model = models.get(id);
+    if (!model || !entry.index || !entry.mapping)
+      throw corrupt(`the FAISS files of ${id} are incomplete`);
+    model.faiss = { index: entry.index, mapping: entry.mapping };
+  }
+  for (const want of manifest.models) {
+    const got = models.get(want.id)!;
+    let samples = 0;
+    for (const rows of got.persons.values()) samples += rows.length / got.dim;
+    if (
+      samples !== want.samples ||
+      got.unlabeled.size !== want.unlabeled ||
+      !!got.faiss !== want.faiss
+    ) {
+      throw corrupt(`the contents of model ${want.id} disagree with its manifest`);
+    }
+  }
+  const { samples: _s, crops: _c, ...counts } = manifest.counts;
+  return {
+    appVersion: manifest.appVersion,
+    createdAt: manifest.createdAt,
+    settings: manifest.settings,
+    sqlite,
+    models: [...models.values()],
+    crops,
+    counts,
+  };
+}
+
+/** Opens an export file: decrypts, upgrades older formats, verifies every checksum. */
+export async function readArchive(
+  bytes: Uint8Array,
+  options: ReadArchiveOptions = {},
+): Promise<ReadArchiveResult> {
+  let zip = bytes;
+  if (isEncryptedArchive(bytes)) {
+    if (options.passphrase === undefined) {
+      throw new TransferError('PASSPHRASE_REQUIRED', 'This export is protected by a passphrase.');
+    }
+    zip = await decryptArchive(bytes, options.passphrase);
+  }
+  options.signal?.throwIfAborted();
+  const opened = openZip(zip);
+  const raw = readManifest(opened);
+  // Refuse newer formats first, then verify the bytes as written, then upgrade.
+  checkFormat(raw);
+  await verify(listedFiles(raw), opened, options.signal);
+  const { manifest, files, migratedFrom } = migrateArchive({ manifest: raw, files: opened });
+  return { parts: toParts(manifest, files), manifest, migratedFrom };
+}
