@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { parseRoute, routeHref } from './router.svelte';
+
+describe('parseRoute', () => {
+  it.each([
+    ['', { view: 'live' }],
+    ['#/', { view: 'live' }],
+    ['#/queue', { view: 'queue' }],
+    ['#/people', { view: 'people' }],
+    ['#/people/12', { view: 'person', id: 12 }],
+    ['#/people/abc', { view: 'people' }],
+    ['#/people/-3', { view: 'people' }],
+    ['#/stats', { view: 'stats' }],
+    ['#/settings', { view: 'settings' }],
+    ['#/nonsense', { view: 'live' }],
+  ])('%s', (hash, want) => {
+    expect(parseRoute(hash)).toEqual(want);
+  });
+
+  it('round-trips through routeHref', () => {
+    for (const r of [{ view: 'person', id: 4 }, { view: 'stats' }] as const) {
+      expect(parseRoute(routeHref(r))).toEqual(r);
+    }
+  });
+});
