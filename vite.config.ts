@@ -1,6 +1,7 @@
 import { defineConfig, type Plugin } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { VitePWA } from 'vite-plugin-pwa';
+import { bundledModels } from './scripts/models-plugin.ts';
 
 /**
  * ONNX Runtime (and FAISS) use threads only when the page is cross-origin
@@ -37,6 +38,7 @@ function isolation(): Plugin {
 export default defineConfig({
   plugins: [
     isolation(),
+    bundledModels(),
     svelte(),
     VitePWA({
       registerType: 'autoUpdate',

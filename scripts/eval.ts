@@ -1,0 +1,78 @@
+/**
+ * npm run eval -- <pairs.csv> <imagesDir> [--model ID] [--model-file PATH.onnx] [--backend cpu|wasm]
+ * npm run eval -- --identify <dir-of-person-folders> [--model ID] ...
+ *
+ * Runs the app's real pipeline (detect → align → embed) in Node and prints
+ * one JSON object. Pairs: accuracy at the model's shipped threshold (a pair
+ * whose face is not found counts as wrong), the best accuracy any threshold
+ * reaches and that threshold, AUC. Identify: enrols each person's first
+ * image and reports rank-1 over the rest.
+ *
+ * --model-file uses a local .onnx (its .onnx_data beside it) as model ID;
+ * otherwise a remote model is downloaded once into ~/.cache/visio-memoria.
+ * --backend: onnxruntime-node 'cpu' (default, fast) or onnxruntime-web 'wasm' (what the app runs).
+ */
+import { readFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { BUNDLED_EMBEDDER_ID, getEmbedderSpec } from '../src/lib/vision/registry.ts';
+import { VisionService } from '../src/lib/vision/service.ts';
+import { evalIdentify, evalPairs } from './eval-core.ts';
+import { FileModelStore, nodeModelSource, nodeSessionEnv } from './vision-node.ts';
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    identify: { type: 'string' },
+    model: { type: 'string', default: BUNDLED_EMBEDDER_ID },
+    'model-file': { type: 'string' },
+    backend: { type: 'string', default: 'cpu' },
+    threads: { type: 'string', default: '1' },
+  },
+});
+
+function usage(msg: string): never {
+  console.error(
+    `${msg}\nusage: npm run eval -- <pairs.csv> <imagesDir> [--model ID]\n       npm run eval -- --identify <dir> [--model ID]`,
+  );
+  process.exit(2);
+}
+
+const backend =
+  values.backend === 'wasm'
+    ? 'wasm'
+    : values.backend === 'cpu'
+      ? 'cpu'
+      : usage('--backend is cpu or wasm');
+const spec = getEmbedderSpec(values.model) ?? usage(`unknown model ${values.model}`);
+const store = new FileModelStore(join(homedir(), '.cache', 'visio-memoria', 'models'));
+const service = new VisionService(
+  nodeSessionEnv(backend, Number(values.threads)),
+  nodeModelSource(store),
+);
+await service.init();
+if (values['model-file']) {
+  const path = values['model-file'];
+  const picked = [{ name: basename(path), bytes: new Uint8Array(await readFile(path)) }];
+  const data = join(dirname(path), `${basename(path)}_data`);
+  const bytes = await readFile(data).catch(() => undefined);
+  if (bytes) picked.push({ name: basename(data), bytes: new Uint8Array(bytes) });
+  await service.useEmbedderFiles(spec.id, picked);
+} else if (spec.id !== BUNDLED_EMBEDDER_ID) {
+  await service.useEmbedder(spec.id, {
+    onProgress: (p) => process.stderr.write(`\r${p.file} ${(p.loadedBytes / 1e6).toFixed(1)} MB`),
+  });
+  process.stderr.write('\n');
+}
+
+let report: object;
+if (values.identify) {
+  report = await evalIdentify(service, values.identify, spec.id);
+} else {
+  const [pairs, imagesDir] = positionals;
+  if (!pairs || !imagesDir) usage('missing <pairs.csv> <imagesDir>');
+  report = await evalPairs(service, pairs, imagesDir, spec.thresholdCosine, spec.id);
+}
+await service.release();
+console.log(JSON.stringify(report));

@@ -1,0 +1,111 @@
+/**
+ * Browser-only wiring of ONNX Runtime and the model sources (imported by
+ * vision.worker, never by Node tests: the `?url` imports need Vite).
+ *
+ * wasmPaths is set explicitly from `?url` imports: without it, ORT's thread
+ * workers load the app chunk after bundling and multithreading hangs under
+ * COOP/COEP (FACTS.md). Never use ort.env.wasm.proxy; we are already in a worker.
+ */
+import * as ort from 'onnxruntime-web';
+import wasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.jsep.wasm?url';
+import mjsUrl from 'onnxruntime-web/ort-wasm-simd-threaded.jsep.mjs?url';
+import type { RgbaImage } from './image';
+import { CacheStorageStore, fetchModel, type ModelStore } from './model-store';
+import type { ModelFiles, Provider, SessionEnv } from './ort-session';
+import { bundledUrl, type BundledFile } from './registry';
+import type { ModelSource } from './service';
+
+let configured = false;
+
+/** Threads only when cross-origin isolated (else ORT warns and uses one anyway). */
+function configureWasm(): void {
+  if (configured) return;
+  configured = true;
+  ort.env.wasm.wasmPaths = { mjs: mjsUrl, wasm: wasmUrl };
+  const cores = globalThis.navigator?.hardwareConcurrency ?? 1;
+  ort.env.wasm.numThreads = globalThis.crossOriginIsolated ? Math.max(1, Math.min(4, cores)) : 1;
+}
+
+type Adapter = { isFallbackAdapter?: boolean; info?: { isFallbackAdapter?: boolean } };
+
+/**
+ * Whether WebGPU gives a real (hardware) adapter here. A fallback adapter
+ * (SwiftShader: WebGPU on the CPU) runs, but a face embedding took ~2 s on
+ * it in headless Chromium 156 against ~50 ms on WASM, so it does not count
+ * unless `allowFallback` (tests that prove the WebGPU path).
+ */
+export async function hasWebGpu(allowFallback = false): Promise<boolean> {
+  const gpu = (
+    globalThis.navigator as Navigator & { gpu?: { requestAdapter(): Promise<Adapter | null> } }
+  )?.gpu;
+  if (!gpu) return false;
+  try {
+    const adapter = await gpu.requestAdapter();
+    if (!adapter) return false;
+    const fallback = adapter.info?.isFallbackAdapter ?? adapter.isFallbackAdapter ?? false;
+    return allowFallback || !fallback;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The session environment of the app: WebGPU first when there is an adapter,
+ * WASM as the fallback (or `force` one provider, e.g. from a setting or a test).
+ */
+export async function browserSessionEnv(
+  onFallback: SessionEnv['onFallback'],
+  force?: Provider,
+): Promise<SessionEnv> {
+  configureWasm();
+  const providers: Provider[] = force
+    ? [force]
+    : (await hasWebGpu())
+      ? ['webgpu', 'wasm']
+      : ['wasm'];
+  if (force === 'webgpu') providers.push('wasm');
+  return { ort, providers, onFallback };
+}
+
+async function fetchBytes(url: string): Promise<Uint8Array> {
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
+  return new Uint8Array(await res.arrayBuffer());
+}
+
+/** Bundled models from the app's own origin (precached by the service worker); others via the store. */
+export function browserModelSource(
+  base: string,
+  store: ModelStore = new CacheStorageStore(),
+): ModelSource {
+  return {
+    async bundled(file: BundledFile): Promise<ModelFiles> {
+      return { name: file, model: await fetchBytes(bundledUrl(file, base)) };
+    },
+    remote: (url, opts) => fetchModel(url, store, opts),
+  };
+}
+
+let canvas: OffscreenCanvas | undefined;
+
+/**
+ * An ImageBitmap (a camera frame) as RGBA pixels, shrunk by the canvas (fast,
+ * off the JS hot path) so its longer side is at most `maxSide`: the detector
+ * sees 320×240 anyway, and 640 px keeps faces sharp enough to embed. Closes
+ * the bitmap. Boxes found in the result are in its pixels (see FrameResult).
+ */
+export function bitmapToRgba(bitmap: ImageBitmap, maxSide = 640): RgbaImage {
+  const k = Math.min(1, maxSide / Math.max(bitmap.width, bitmap.height));
+  const width = Math.max(1, Math.round(bitmap.width * k));
+  const height = Math.max(1, Math.round(bitmap.height * k));
+  if (!canvas || canvas.width !== width || canvas.height !== height) {
+    canvas = new OffscreenCanvas(width, height);
+  }
+  const ctx = canvas.getContext('2d', { willReadFrequently: true });
+  if (!ctx) throw new Error('no 2d context');
+  ctx.imageSmoothingQuality = 'medium';
+  ctx.drawImage(bitmap, 0, 0, width, height);
+  bitmap.close();
+  const data = ctx.getImageData(0, 0, width, height).data;
+  return { width, height, data };
+}

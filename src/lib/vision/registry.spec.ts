@@ -1,0 +1,36 @@
+import { expect, it } from 'vitest';
+import {
+  bundledFileNames,
+  bundledModelPath,
+  readBundledBytes,
+} from '../../../scripts/bundled-models.ts';
+import { IMAGENET } from './preprocess';
+import { bundledUrl, embedders, getEmbedderSpec } from './registry';
+
+it('the app fetches bundled models where the build puts them, and their checksums hold', async () => {
+  for (const f of bundledFileNames) {
+    expect(bundledUrl(f, '/app/')).toBe(`/app/${bundledModelPath(f)}`);
+    expect(bundledUrl(f)).toMatch(/^\/models\/[0-9a-f]{8}\/fr_\w+\.onnx$/);
+    await expect(readBundledBytes(f)).resolves.toBeInstanceOf(Uint8Array);
+  }
+});
+
+it('DINOv3 entries: ViT-S/16 and ViT-B/16, fp32 and int8, exact preprocessing, 0.65, licence notice', () => {
+  const ids = embedders.map((e) => e.id);
+  expect(new Set(ids).size).toBe(ids.length);
+  for (const id of ['dinov3-vits16', 'dinov3-vits16-q8', 'dinov3-vitb16', 'dinov3-vitb16-q8']) {
+    const e = getEmbedderSpec(id)!;
+    expect(e.input).toEqual({ name: 'pixel_values', size: 224, norm: IMAGENET });
+    expect(e.output).toBe('pooler_output');
+    expect(e.thresholdCosine).toBe(0.65);
+    expect(e.licence.notice).toContain('Built with DINOv3');
+    expect(e.source.kind).toBe('remote');
+    if (e.source.kind === 'remote') {
+      expect(e.source.url).toMatch(
+        /^https:\/\/huggingface\.co\/onnx-community\/dinov3-vit[sb]16-pretrain-lvd1689m-ONNX\//,
+      );
+    }
+  }
+  expect(IMAGENET.mean[0] / 255).toBeCloseTo(0.485, 6);
+  expect(IMAGENET.std[2] / 255).toBeCloseTo(0.225, 6);
+});

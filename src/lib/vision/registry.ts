@@ -1,0 +1,103 @@
+/**
+ * The embedders the app knows. A model's dimension is never written here: it
+ * is read from the loaded model (see embedder.ts). Thresholds are cosine
+ * similarities at or above which two faces count as the same person.
+ */
+import manifest from '../../../models/manifest.json';
+import { IMAGENET, SYMMETRIC_127, type Normalisation } from './preprocess';
+
+/** How a face becomes the embedder's input image. */
+export type CropSpec =
+  /** Similarity-aligned onto the ArcFace 5-point template scaled to the input size. */
+  | { kind: 'aligned' }
+  /** The detector's box made square, widened by `marginFrac` each side, resized. */
+  | { kind: 'box'; marginFrac: number };
+
+export interface RemoteFile {
+  /** Where the .onnx file is; external data it names is fetched from the same folder. */
+  url: string;
+  /** Approximate total download, for the confirmation before it starts. */
+  approxBytes: number;
+}
+
+export interface EmbedderSpec {
+  id: string;
+  displayName: string;
+  /** Bundled: a file of models/manifest.json, shipped with the app. Remote: downloaded on request. */
+  source: { kind: 'bundled'; file: BundledFile } | ({ kind: 'remote' } & RemoteFile);
+  input: { name: string; size: number; norm: Normalisation };
+  /** The output holding the embedding; the model must have it. */
+  output: string;
+  crop: CropSpec;
+  thresholdCosine: number;
+  licence: { name: string; url: string; notice: string };
+  /** Int8 dynamically quantised models give batch-dependent vectors: always embed one face per run. */
+  quantised: boolean;
+}
+
+export type BundledFile = keyof typeof manifest.files;
+
+export const bundledFiles = manifest.files;
+export const bundledSource = manifest.source;
+
+/** URL of a bundled model file in the app: versioned by its checksum so caches never go stale. */
+export function bundledUrl(file: BundledFile, base = '/'): string {
+  const sha8 = manifest.files[file].sha256.slice(0, 8);
+  return `${base.endsWith('/') ? base : base + '/'}models/${sha8}/${file}`;
+}
+
+const HF = 'https://huggingface.co/onnx-community';
+const DINOV3_LICENCE = {
+  name: 'DINOv3 License',
+  url: 'https://ai.meta.com/resources/models-and-libraries/dinov3-license/',
+  notice:
+    'Built with DINOv3. DINOv3 is licensed under the DINOv3 License, Copyright © Meta Platforms, Inc. All Rights Reserved.',
+};
+
+function dinov3(size: 's' | 'b', quantised: boolean, approxBytes: number): EmbedderSpec {
+  const file = quantised ? 'model_quantized.onnx' : 'model.onnx';
+  return {
+    id: `dinov3-vit${size}16${quantised ? '-q8' : ''}`,
+    displayName: `DINOv3 ViT-${size.toUpperCase()}/16${quantised ? ' (int8)' : ''}`,
+    source: {
+      kind: 'remote',
+      url: `${HF}/dinov3-vit${size}16-pretrain-lvd1689m-ONNX/resolve/main/onnx/${file}`,
+      approxBytes,
+    },
+    input: { name: 'pixel_values', size: 224, norm: IMAGENET },
+    output: 'pooler_output',
+    crop: { kind: 'aligned' },
+    thresholdCosine: 0.65,
+    licence: DINOV3_LICENCE,
+    quantised,
+  };
+}
+
+export const BUNDLED_EMBEDDER_ID = 'face-fr512';
+
+export const embedders: readonly EmbedderSpec[] = [
+  {
+    id: BUNDLED_EMBEDDER_ID,
+    displayName: 'Face recogniser (bundled, 512-d)',
+    source: { kind: 'bundled', file: 'fr_feature.onnx' },
+    input: { name: 'input', size: 112, norm: SYMMETRIC_127 },
+    output: 'output',
+    crop: { kind: 'aligned' },
+    // Chosen on shared/faces/bbt alone (same person ≥ 0.35, different ≤ 0.28); see models/README.md.
+    thresholdCosine: 0.314,
+    licence: {
+      name: 'MIT (as declared by the npm package; origin of the weights undocumented)',
+      url: 'https://www.npmjs.com/package/faceplugin-face-recognition-js',
+      notice: `Face models from the npm package ${manifest.source.package}@${manifest.source.version}.`,
+    },
+    quantised: false,
+  },
+  dinov3('s', false, 88_000_000),
+  dinov3('s', true, 23_000_000),
+  dinov3('b', false, 343_000_000),
+  dinov3('b', true, 88_000_000),
+];
+
+export function getEmbedderSpec(id: string): EmbedderSpec | undefined {
+  return embedders.find((e) => e.id === id);
+}

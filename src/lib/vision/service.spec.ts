@@ -1,0 +1,86 @@
+/**
+ * The live loop's contract: detection on every frame, embeddings only for
+ * new, moved or stale faces; switching the embedder re-embeds everyone.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nodeModelSource, readImage } from '../../../scripts/vision-node.ts';
+import { bbtGroups } from '../../../tests/fixtures/vision/bbt.ts';
+import type { RgbaImage } from './image';
+import { wasmEnv } from './ort-session';
+import { VisionService } from './service';
+import { writeDinov3SignatureModel } from './testing/dinov3-signature';
+
+let group: RgbaImage;
+const service = new VisionService(wasmEnv, nodeModelSource(), { tracker: { refreshMs: 3000 } });
+
+beforeAll(async () => {
+  group = await readImage(bbtGroups()[2]!); // five faces
+  await service.init();
+});
+afterAll(() => service.release());
+
+/** The same picture shifted right by `dx` pixels (the camera pans). */
+function shifted(img: RgbaImage, dx: number): RgbaImage {
+  const data = new Uint8ClampedArray(img.data.length).fill(127);
+  for (let y = 0; y < img.height; y++) {
+    const row = y * img.width * 4;
+    data.set(img.data.subarray(row, row + (img.width - dx) * 4), row + dx * 4);
+  }
+  return { width: img.width, height: img.height, data };
+}
+
+describe('VisionService.processFrame', () => {
+  it('embeds each face once over a second of frames, again after the refresh period', async () => {
+    service.resetTracker();
+    const embedded: number[] = [];
+    let faces = 0;
+    for (let i = 0; i < 10; i++) {
+      const r = await service.processFrame(group, i * 100);
+      faces = r.faces.length;
+      embedded.push(r.faces.filter((f) => f.embedding).length);
+      expect(r.embedderId).toBe('face-fr512');
+    }
+    expect(faces).toBe(5);
+    expect(embedded).toEqual([5, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    const later = await service.processFrame(group, 3100);
+    expect(later.faces.filter((f) => f.embedding)).toHaveLength(5);
+    const first = later.faces[0]!;
+    expect(first.embedding).toHaveLength(512);
+    expect([first.crop!.width, first.crop!.height]).toEqual([160, 160]);
+  });
+
+  it('keeps track ids through a small pan and re-embeds after a large one', async () => {
+    service.resetTracker();
+    const a = await service.processFrame(group, 0);
+    const b = await service.processFrame(shifted(group, 4), 100);
+    expect(b.faces.map((f) => f.trackId).sort()).toEqual(a.faces.map((f) => f.trackId).sort());
+    expect(b.faces.filter((f) => f.embedding)).toHaveLength(0);
+    // Panning on in steps the tracker can follow; faces drift far from where they were embedded.
+    let again = 0;
+    for (let dx = 8; dx <= 40; dx += 4) {
+      const r = await service.processFrame(shifted(group, dx), 100 + dx * 10);
+      again += r.faces.filter((f) => f.embedding && !f.isNew).length;
+    }
+    expect(again).toBeGreaterThanOrEqual(3);
+  });
+
+  it('switching the embedder forgets the tracks, so every face is embedded with the new model', async () => {
+    await service.processFrame(group, 0);
+    const w = writeDinov3SignatureModel({ dim: 48, heads: 3, layers: 1 });
+    const info = await service.useEmbedderFiles('dinov3-vitb16', [
+      { name: 'model.onnx', bytes: w.model },
+    ]);
+    expect(info).toMatchObject({
+      id: 'dinov3-vitb16',
+      dim: 48,
+      thresholdCosine: 0.65,
+      origin: 'file',
+    });
+    expect(info.licence.notice).toContain('Built with DINOv3');
+    const r = await service.processFrame(group, 50);
+    expect(r.embedderId).toBe('dinov3-vitb16');
+    expect(r.faces.filter((f) => f.embedding?.length === 48)).toHaveLength(5);
+    const back = await service.useEmbedder('face-fr512');
+    expect(back).toMatchObject({ id: 'face-fr512', dim: 512, origin: 'bundled' });
+  });
+});

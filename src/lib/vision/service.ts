@@ -1,0 +1,260 @@
+/**
+ * Everything vision.worker does, as a plain class: load the bundled models,
+ * process camera frames (detect every frame, embed only what the tracker
+ * asks for), embed still images, switch embedders. The worker is a Comlink
+ * shell around one instance; tests and tools use it directly.
+ */
+import { area, type Detection } from './box';
+import { Embedder } from './embedder';
+import type { DetectOptions } from './detector';
+import { ModelError } from './errors';
+import type { Rect, RgbaImage } from './image';
+import { FaceLocator } from './locator';
+import { filesFromPicked, type DownloadOptions } from './model-store';
+import type { ModelFiles, Provider, SessionEnv } from './ort-session';
+import {
+  BUNDLED_EMBEDDER_ID,
+  getEmbedderSpec,
+  type BundledFile,
+  type EmbedderSpec,
+} from './registry';
+import { faceThumbnail } from './thumbnail';
+import { FaceTracker, type TrackerOptions } from './tracker';
+
+/** Where model bytes come from: the app (fetch) or Node (files). */
+export interface ModelSource {
+  bundled(file: BundledFile): Promise<ModelFiles>;
+  remote(url: string, opts: DownloadOptions): Promise<ModelFiles>;
+}
+
+export interface EmbedderInfo {
+  id: string;
+  displayName: string;
+  dim: number;
+  thresholdCosine: number;
+  provider: Provider;
+  origin: 'bundled' | 'download' | 'file';
+  licence: EmbedderSpec['licence'];
+}
+
+export interface FrameFace {
+  trackId: number;
+  box: Rect;
+  score: number;
+  isNew: boolean;
+  /** Present when this frame embedded the face (new, moved, or due for a refresh). */
+  embedding?: Float32Array;
+  /** The face image to store with the embedding (see thumbnail.ts). */
+  crop?: RgbaImage;
+}
+
+export interface FrameResult {
+  /** Size of the processed image: boxes are in its pixels. */
+  width: number;
+  height: number;
+  faces: FrameFace[];
+  embedderId: string;
+  detectMs: number;
+  embedMs: number;
+}
+
+export interface StillFace {
+  box: Rect;
+  score: number;
+  embedding: Float32Array;
+  crop: RgbaImage;
+}
+
+export class VisionService {
+  #locator?: FaceLocator;
+  #embedder?: Embedder;
+  #origin: EmbedderInfo['origin'] = 'bundled';
+  #tracker: FaceTracker;
+  #load?: AbortController;
+  /** Settles when the frame being processed is done (a replaced model is released only then). */
+  #busy: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly env: SessionEnv,
+    private readonly source: ModelSource,
+    private readonly opts: {
+      tracker?: Partial<TrackerOptions>;
+      detect?: Partial<DetectOptions>;
+      /**
+       * Providers for the detector and landmarks. Default: the env's without
+       * WebGPU. In Chromium 156 (SwiftShader) UltraFace's WebGPU Mul kernel
+       * failed at run time, and 1 MB models gain little from a GPU round trip;
+       * the embedder still gets WebGPU first.
+       */
+      locatorProviders?: readonly Provider[];
+    } = {},
+  ) {
+    this.#tracker = new FaceTracker(opts.tracker);
+  }
+
+  /** Loads the bundled detector, landmarks and embedder. */
+  async init(): Promise<EmbedderInfo> {
+    if (!this.#locator) {
+      this.#locator = await FaceLocator.load(
+        await this.source.bundled('fr_detect.onnx'),
+        await this.source.bundled('fr_landmark.onnx'),
+        this.#locatorEnv(),
+      );
+    }
+    if (!this.#embedder) await this.useEmbedder(BUNDLED_EMBEDDER_ID);
+    return this.info()!;
+  }
+
+  #locatorEnv(): SessionEnv {
+    const wanted = this.opts.locatorProviders ?? this.env.providers.filter((p) => p !== 'webgpu');
+    return wanted.length ? { ...this.env, providers: wanted } : this.env;
+  }
+
+  /** Which provider runs the detector (the embedder's is in info()). */
+  locatorProvider(): Provider | undefined {
+    return this.#locator?.detector.provider;
+  }
+
+  info(): EmbedderInfo | undefined {
+    const e = this.#embedder;
+    if (!e) return undefined;
+    const { id, displayName, thresholdCosine, licence } = e.spec;
+    return {
+      id,
+      displayName,
+      dim: e.dim,
+      thresholdCosine,
+      licence,
+      provider: e.session.provider,
+      origin: this.#origin,
+    };
+  }
+
+  #ready(): { locator: FaceLocator; embedder: Embedder } {
+    if (!this.#locator || !this.#embedder) throw new Error('VisionService.init() first');
+    return { locator: this.#locator, embedder: this.#embedder };
+  }
+
+  /** Detects every face; embeds (with its crop) only those the tracker says need it. */
+  processFrame(img: RgbaImage, nowMs: number): Promise<FrameResult> {
+    const job = this.#processFrame(img, nowMs);
+    this.#busy = job.catch(() => undefined);
+    return job;
+  }
+
+  async #processFrame(img: RgbaImage, nowMs: number): Promise<FrameResult> {
+    const { locator, embedder } = this.#ready();
+    const t0 = performance.now();
+    const boxes = await locator.detect(img, this.opts.detect);
+    const t1 = performance.now();
+    const faces: FrameFace[] = [];
+    for (const t of this.#tracker.update(boxes, nowMs)) {
+      const f: FrameFace = {
+        trackId: t.trackId,
+        box: rect(t.face),
+        score: t.face.score,
+        isNew: t.isNew,
+      };
+      if (t.needsEmbedding) {
+        const five = await locator.fivePoints(img, t.face);
+        f.embedding = await embedder.embed(img, { box: t.face, five });
+        f.crop = faceThumbnail(img, t.face);
+        this.#tracker.markEmbedded(t.trackId, nowMs);
+      }
+      faces.push(f);
+    }
+    return {
+      width: img.width,
+      height: img.height,
+      faces,
+      embedderId: embedder.spec.id,
+      detectMs: t1 - t0,
+      embedMs: performance.now() - t1,
+    };
+  }
+
+  /**
+   * The largest face of a still image (a photo to enrol, or a stored crop to
+   * re-embed with another model); undefined when there is none.
+   */
+  async embedStill(img: RgbaImage): Promise<StillFace | undefined> {
+    const { locator, embedder } = this.#ready();
+    const faces = await locator.locate(img, this.opts.detect);
+    const face = faces.sort((a, b) => area(b) - area(a))[0];
+    if (!face) return undefined;
+    return {
+      box: rect(face),
+      score: face.score,
+      embedding: await embedder.embed(img, face),
+      crop: faceThumbnail(img, face),
+    };
+  }
+
+  /**
+   * Switches to the registry's embedder `id` (downloading it once if it is
+   * remote). On any failure the previous embedder stays in use.
+   */
+  async useEmbedder(
+    id: string,
+    opts: Omit<DownloadOptions, 'signal'> & { signal?: AbortSignal } = {},
+  ): Promise<EmbedderInfo> {
+    const spec = getEmbedderSpec(id);
+    if (!spec) throw new ModelError('model-unknown', `No model "${id}".`);
+    this.#load?.abort();
+    const load = (this.#load = new AbortController());
+    const signal = opts.signal ? AbortSignal.any([opts.signal, load.signal]) : load.signal;
+    const files =
+      spec.source.kind === 'bundled'
+        ? await this.source.bundled(spec.source.file)
+        : await this.source.remote(spec.source.url, { ...opts, signal });
+    signal.throwIfAborted();
+    const next = await Embedder.load(spec, files, this.env);
+    if (signal.aborted) {
+      await next.release();
+      signal.throwIfAborted();
+    }
+    return this.#swap(next, spec.source.kind === 'bundled' ? 'bundled' : 'download');
+  }
+
+  /** Uses files the user picked as the registry's model `id` (e.g. a local DINOv3 export). */
+  async useEmbedderFiles(
+    id: string,
+    picked: readonly { name: string; bytes: Uint8Array }[],
+  ): Promise<EmbedderInfo> {
+    const spec = getEmbedderSpec(id);
+    if (!spec) throw new ModelError('model-unknown', `No model "${id}".`);
+    return this.#swap(await Embedder.load(spec, filesFromPicked(picked), this.env), 'file');
+  }
+
+  /** Cancels a download or load in progress (the caller sees an AbortError, not a failure). */
+  cancelLoad(): void {
+    this.#load?.abort();
+  }
+
+  async #swap(next: Embedder, origin: EmbedderInfo['origin']): Promise<EmbedderInfo> {
+    const old = this.#embedder;
+    await this.#busy;
+    this.#embedder = next;
+    this.#origin = origin;
+    // Embeddings of different models are not comparable: every face is embedded again.
+    this.#tracker.reset();
+    // Releasing can only fail for a session already gone; the new model is in use either way.
+    await old?.release().catch(() => undefined);
+    return this.info()!;
+  }
+
+  resetTracker(): void {
+    this.#tracker.reset();
+  }
+
+  async release(): Promise<void> {
+    await this.#busy;
+    await Promise.all([this.#locator?.release(), this.#embedder?.release()]);
+    this.#locator = undefined;
+    this.#embedder = undefined;
+  }
+}
+
+function rect(d: Detection): Rect {
+  return { x1: d.x1, y1: d.y1, x2: d.x2, y2: d.y2 };
+}
