@@ -1,0 +1,30 @@
+import { AppError } from '../errors';
+
+/** Why the face database refused or failed; each comes with a sentence fit to show as it is. */
+export type MemoryErrorCode =
+  | 'invalid-name'
+  | 'invalid-embedding'
+  | 'invalid-input'
+  | 'not-found'
+  | 'name-taken'
+  | 'already-labeled'
+  | 'crop-too-large'
+  | 'read-only'
+  | 'closed'
+  | 'storage-failed'
+  | 'storage-corrupt'
+  | 'schema-too-new'
+  | 'index-failed';
+
+export class MemoryError extends AppError {
+  declare readonly code: MemoryErrorCode;
+  constructor(code: MemoryErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+    this.name = 'MemoryError';
+  }
+}
+
+/** The one message a second tab gets, on open and on every write it tries. */
+export const READ_ONLY_MESSAGE =
+  'This memory is open in another tab or window, so it is read-only here. ' +
+  'Close it there to make changes here.';

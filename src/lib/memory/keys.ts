@@ -1,0 +1,25 @@
+/**
+ * IndexedDB keys (ARCHITECTURE.md, storage layout). Model ids are URI-encoded
+ * so that a model id containing '/' cannot make one key prefix match another
+ * model's keys.
+ */
+const enc = encodeURIComponent;
+
+export const SQLITE_KEY = 'sqlite';
+export const JOURNAL_PREFIX = 'sqljournal/';
+
+export const embPrefix = (modelId: string): string => `emb/${enc(modelId)}/`;
+export const embKey = (modelId: string, personId: number): string =>
+  `${embPrefix(modelId)}${personId}`;
+export const cropKey = (sampleId: number): string => `crop/${sampleId}`;
+export const unlabeledCropKey = (id: number): string => `crop/unl/${id}`;
+export const unlabeledEmbKey = (id: number): string => `unl/${id}`;
+export const faissKey = (modelId: string): string => `faiss/${enc(modelId)}`;
+
+/** Zero-padded so that key order is sequence order. */
+export const journalKey = (seq: number): string =>
+  `${JOURNAL_PREFIX}${String(seq).padStart(12, '0')}`;
+
+export function journalSeqOf(key: string): number {
+  return Number(key.slice(JOURNAL_PREFIX.length));
+}

@@ -1,0 +1,115 @@
+import type { IndexKind } from './vector-index';
+
+/** Times are epoch milliseconds; similarities are cosine (−1 … 1). */
+export interface Person {
+  id: number;
+  name: string;
+  firstSeenMs: number;
+  lastSeenMs: number;
+  visitCount: number;
+  sampleCount: number;
+  /** The newest sample with a face image, to show as the person's picture. */
+  coverSampleId: number | null;
+}
+
+export type SampleSource = 'label' | 'import' | 'enrol';
+
+export interface Sample {
+  id: number;
+  personId: number;
+  modelId: string;
+  createdMs: number;
+  hasCrop: boolean;
+  source: SampleSource;
+}
+
+export interface Sighting {
+  personId: number;
+  timestampMs: number;
+  similarity: number;
+}
+
+export interface PersonDetail extends Person {
+  samples: Sample[];
+  recentSightings: Sighting[];
+}
+
+export interface UnlabeledFace {
+  id: number;
+  timestampMs: number;
+  modelId: string;
+  hasCrop: boolean;
+  /** The caller's grouping (e.g. a face track), so a group can be labelled at once. */
+  groupKey: string | null;
+  quality: number | null;
+}
+
+export interface QueueOptions {
+  timestampMs?: number;
+  groupKey?: string | null;
+  quality?: number | null;
+}
+
+/** The original's find_match: `personId` null when empty or below the threshold. */
+export interface Match {
+  personId: number | null;
+  name: string | null;
+  similarity: number;
+}
+
+export interface Candidate {
+  personId: number;
+  name: string;
+  similarity: number;
+}
+
+/** One face of a frame: its match (as findMatch) and its top-k people (as findTopK). */
+export interface Identification extends Match {
+  topK: Candidate[];
+}
+
+export interface MemoryStats {
+  persons: number;
+  samples: number;
+  unlabeled: number;
+  sightings: number;
+  indexType: IndexKind;
+  ntotal: number;
+  dim: number;
+  modelId: string;
+}
+
+export interface ImportPerson {
+  name: string;
+  /** n×dim, or n vectors. */
+  embeddings: Float32Array | Float32Array[];
+  /** Defaults to the open model; another model's vectors are stored, not indexed. */
+  modelId?: string;
+  /** Dimension of `modelId`'s vectors (needed only for another model). */
+  dim?: number;
+  crops?: Array<Blob | null>;
+  source?: 'import' | 'enrol';
+  firstSeenMs?: number;
+  lastSeenMs?: number;
+  visitCount?: number;
+}
+
+/** How the open went: which path gave the index, and why (tests and diagnostics). */
+export interface OpenReport {
+  readOnly: boolean;
+  indexSource: 'checkpoint' | 'checkpoint+journal' | 'rebuilt' | 'empty';
+  /** Why the checkpoint was not used, when it was not. */
+  rebuildReason: string | null;
+  journalEntriesReplayed: number;
+  indexEffectsReplayed: number;
+  /** Samples whose stored embedding was missing or malformed (left out of the index). */
+  missingEmbeddings: number;
+  migratedFrom: number | null;
+  ms: number;
+}
+
+export type MemoryEvent =
+  | { type: 'opened'; report: OpenReport }
+  | { type: 'index-rebuilt'; reason: string; ntotal: number; kind: IndexKind }
+  | { type: 'maintenance'; snapshot: boolean; checkpoint: boolean; journalDeleted: number }
+  | { type: 'error'; where: string; error: unknown };

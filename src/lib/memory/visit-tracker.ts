@@ -1,0 +1,86 @@
+/** One person's batched presence, waiting to be written. */
+export interface PendingPresence {
+  personId: number;
+  /** Visits that started since the last flush (one sightings row each). */
+  visits: Array<{ atMs: number; similarity: number }>;
+  lastSeenMs: number;
+}
+
+/**
+ * Turns a stream of per-frame recognitions into visits: a person seen
+ * continuously counts once; a new visit starts after they have been absent
+ * for more than `gapMs`. Pure bookkeeping; the database writes what
+ * `take()` returns.
+ */
+export class VisitTracker {
+  readonly #lastSeenMs = new Map<number, number>();
+  #pending = new Map<number, PendingPresence>();
+
+  constructor(readonly gapMs: number) {}
+
+  /**
+   * Records one recognition. `storedLastSeenMs` is consulted the first time a
+   * person is seen in this session, so a reload mid-visit does not count a
+   * second visit. Returns whether this started a new visit.
+   */
+  observe(
+    personId: number,
+    similarity: number,
+    atMs: number,
+    storedLastSeenMs: () => number | null,
+  ) {
+    let last = this.#lastSeenMs.get(personId);
+    if (last === undefined) last = storedLastSeenMs() ?? undefined;
+    const newVisit = last === undefined || atMs - last > this.gapMs;
+    this.#lastSeenMs.set(personId, Math.max(atMs, last ?? atMs));
+    const p = this.#pending.get(personId) ?? { personId, visits: [], lastSeenMs: atMs };
+    if (newVisit) p.visits.push({ atMs, similarity });
+    p.lastSeenMs = Math.max(p.lastSeenMs, atMs);
+    this.#pending.set(personId, p);
+    return newVisit;
+  }
+
+  /** A sighting written directly (recordSighting) also marks presence. */
+  markSeen(personId: number, atMs: number): void {
+    this.#lastSeenMs.set(personId, Math.max(atMs, this.#lastSeenMs.get(personId) ?? atMs));
+  }
+
+  get hasPending(): boolean {
+    return this.#pending.size > 0;
+  }
+
+  /** Hands over what is pending and clears it. */
+  take(): PendingPresence[] {
+    const out = [...this.#pending.values()];
+    this.#pending = new Map();
+    return out;
+  }
+
+  /** Puts back what a failed flush took, merged with anything newer. */
+  restore(items: readonly PendingPresence[]): void {
+    for (const item of items) {
+      const now = this.#pending.get(item.personId);
+      if (!now) {
+        this.#pending.set(item.personId, item);
+        continue;
+      }
+      now.visits = [...item.visits, ...now.visits];
+      now.lastSeenMs = Math.max(now.lastSeenMs, item.lastSeenMs);
+    }
+  }
+
+  /** After a merge, presence of `from` continues as `into`. */
+  rename(from: number, into: number): void {
+    const last = this.#lastSeenMs.get(from);
+    this.#lastSeenMs.delete(from);
+    if (last !== undefined) this.markSeen(into, last);
+    const p = this.#pending.get(from);
+    this.#pending.delete(from);
+    if (p) this.restore([{ ...p, personId: into }]);
+  }
+
+  forget(personId: number): void {
+    this.#lastSeenMs.delete(personId);
+    this.#pending.delete(personId);
+  }
+}

@@ -1,0 +1,14 @@
+/**
+ * memory.worker: the face database (sql.js, FAISS, IndexedDB) behind Comlink.
+ * A thin shell over ../memory/memory-service; the main thread imports only
+ * `type MemoryWorkerApi` and connects with ../memory/memory-client.
+ */
+import * as Comlink from 'comlink';
+import sqlWasmUrl from 'sql.js/dist/sql-wasm-browser.wasm?url';
+import { keepErrorCodes } from '../memory/comlink-errors';
+import { createMemoryService } from '../memory/memory-service';
+
+keepErrorCodes(Comlink.transferHandlers);
+const api = createMemoryService({ sqlWasmUrl });
+export type MemoryWorkerApi = typeof api;
+Comlink.expose(api);
