@@ -37,6 +37,9 @@ export default ts.config(
         { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
       ],
       '@typescript-eslint/consistent-type-imports': 'error',
+      // State classes replace Maps/Sets wholesale in $state.raw fields (immutable
+      // updates); a SvelteMap's per-key reactivity is not what they want.
+      'svelte/prefer-svelte-reactivity': 'off',
     },
   },
   {

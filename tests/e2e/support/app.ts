@@ -39,6 +39,8 @@ export interface AppLaunch {
   viewport?: { width: number; height: number };
   /** Path to open; default '/'. `null` opens nothing. */
   path?: string | null;
+  /** Skip the first-start introduction (default true; false shows it as a new user sees it). */
+  onboarded?: boolean;
 }
 
 export interface LaunchedApp {
@@ -80,6 +82,14 @@ export async function launchApp(baseURL: string, opts: AppLaunch = {}): Promise<
     browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args });
     context = await browser.newContext(contextOptions);
   }
+  if (opts.onboarded !== false) {
+    // Only on a fresh profile, so a test's own settings survive reloads and restarts.
+    await context.addInitScript(() => {
+      const key = 'visio.settings.v1';
+      if (!localStorage.getItem(key))
+        localStorage.setItem(key, JSON.stringify({ onboarded: true }));
+    });
+  }
   const page = context.pages()[0] ?? (await context.newPage());
   page.on('pageerror', (e) => console.error(`[page error] ${e.message}`));
   if (opts.path !== null) await page.goto(opts.path ?? '/');
@@ -117,3 +127,18 @@ export const test = base.extend<Fixtures>({
 });
 
 export { expect } from '@playwright/test';
+
+/**
+ * Kills the Chromium that uses `profileDir` with SIGKILL, as a crash or a
+ * power cut would: nothing is flushed, nothing is closed. False when no
+ * such browser was running.
+ */
+export async function killBrowser(profileDir: string): Promise<boolean> {
+  const { execFileSync } = await import('node:child_process');
+  try {
+    execFileSync('pkill', ['-9', '-f', `user-data-dir=${profileDir}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false; // no such process
+  }
+}

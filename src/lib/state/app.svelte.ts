@@ -1,0 +1,82 @@
+/**
+ * The app's state, created once: the workers' handles, the camera, the live
+ * loop, settings and messages. Views get it from context (getApp()).
+ */
+import { getContext, setContext } from 'svelte';
+import { describeError, handleError, setErrorSink } from '../errors';
+import { getEmbedderSpec } from '../vision/registry';
+import type { EmbedderInfo } from '../vision/service';
+import { CameraState } from './camera.svelte';
+import { LiveState } from './live.svelte';
+import { MemoryState } from './memory.svelte';
+import { Router } from './router.svelte';
+import { Settings } from './settings.svelte';
+import { toasts } from './toasts.svelte';
+import { visionWorker } from './workers';
+
+export type AppStatus = 'starting' | 'ready' | 'error';
+
+export class AppState {
+  readonly toasts = toasts;
+  readonly router = new Router();
+  readonly settings = new Settings();
+  readonly camera = new CameraState();
+  readonly memory = new MemoryState();
+  readonly vision = visionWorker();
+  readonly live = new LiveState(this.vision, this.memory, this.toasts);
+  status = $state<AppStatus>('starting');
+  startError = $state<string | null>(null);
+
+  constructor() {
+    setErrorSink((message) => this.toasts.show(message, 'error'));
+    this.memory.onChange((kind) => {
+      if (kind !== 'queue') void this.live.memoryChanged();
+    });
+  }
+
+  /** Loads the models, then opens the memory for the model in use. */
+  async start(): Promise<void> {
+    try {
+      await this.live.loadVision();
+      if (this.live.visionStatus !== 'ready') throw new Error(this.live.visionError ?? 'no models');
+      const wanted = this.settings.data.modelId;
+      if (wanted !== this.live.model?.id && getEmbedderSpec(wanted)) {
+        // A model chosen earlier (e.g. DINOv3): from the cache, never from the network here.
+        await this.useStoredModel(wanted);
+      }
+      await this.openMemory(this.live.model!);
+      this.status = 'ready';
+    } catch (error) {
+      this.status = 'error';
+      this.startError = describeError(error);
+    }
+  }
+
+  async openMemory(model: EmbedderInfo): Promise<void> {
+    await this.memory.open({
+      modelId: model.id,
+      dim: model.dim,
+      threshold: this.settings.threshold(model.id, model.thresholdCosine),
+      visitGapMs: this.settings.data.visitGapMinutes * 60_000,
+    });
+  }
+
+  async useStoredModel(id: string): Promise<void> {
+    try {
+      this.live.model = await this.vision.useEmbedder(id);
+    } catch (error) {
+      handleError(error, `The model ${id} could not be loaded; using the bundled one`);
+      this.settings.update({ modelId: this.live.model!.id });
+    }
+  }
+}
+
+const KEY = Symbol('app');
+
+export function setApp(app: AppState): void {
+  setContext(KEY, app);
+}
+
+export function getApp(): AppState {
+  return getContext<AppState>(KEY);
+}

@@ -1,0 +1,189 @@
+/**
+ * The live view: pumps camera frames to vision.worker (latest-frame-wins),
+ * asks memory.worker who each embedded face is, records visits of known
+ * people, queues unknown faces, and keeps what the overlay draws.
+ */
+import { proxy, transfer, type Remote } from 'comlink';
+import { FramePump } from '../camera/frame-pump';
+import { handleError } from '../errors';
+import { faceQuality, TrackIdentities } from '../live/track-identities';
+import type { Candidate, Identification } from '../memory/types';
+import type { EmbedderInfo } from '../vision/service';
+import type { EncodedFace, EncodedFrame, VisionApi } from '../workers/vision.worker';
+import type { MemoryState } from './memory.svelte';
+import type { Toasts } from './toasts.svelte';
+
+export interface LiveFace {
+  trackId: number;
+  /** Box as fractions of the frame (0…1), so the overlay scales with the video. */
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+  personId: number | null;
+  name: string | null;
+  similarity: number | null;
+  topK: Candidate[];
+  /** Not embedded yet: the name is not known either way. */
+  pending: boolean;
+}
+
+export type VisionStatus = 'idle' | 'loading' | 'ready' | 'error';
+
+export class LiveState {
+  faces = $state.raw<LiveFace[]>([]);
+  paused = $state(false);
+  fps = $state(0);
+  visionStatus = $state<VisionStatus>('idle');
+  visionError = $state<string | null>(null);
+  model = $state.raw<EmbedderInfo | null>(null);
+  detectorProvider = $state<string | null>(null);
+  /** A WebGPU → WASM fallback happened; the message says why. */
+  fallbackMessage = $state<string | null>(null);
+  /** Milliseconds of detection and embedding for the last frame. */
+  detectMs = $state(0);
+  embedMs = $state(0);
+
+  #identities = new TrackIdentities();
+  #pump: FramePump<ImageBitmap> | null = null;
+  #video: HTMLVideoElement | null = null;
+  #fpsTimer: ReturnType<typeof setInterval> | null = null;
+
+  constructor(
+    private readonly vision: Remote<VisionApi>,
+    private readonly memory: MemoryState,
+    private readonly toasts: Toasts,
+  ) {}
+
+  /** Loads the models (once). */
+  async loadVision(): Promise<void> {
+    if (this.visionStatus === 'loading' || this.visionStatus === 'ready') return;
+    this.visionStatus = 'loading';
+    try {
+      this.model = await this.vision.init(
+        new URL(import.meta.env.BASE_URL, location.href).href,
+        proxy((message: string) => {
+          this.fallbackMessage = message;
+          this.toasts.show(message, 'info');
+        }),
+      );
+      this.detectorProvider = (await this.vision.locatorProvider()) ?? null;
+      this.visionStatus = 'ready';
+    } catch (error) {
+      this.visionStatus = 'error';
+      this.visionError = error instanceof Error ? error.message : String(error);
+      handleError(error, 'Loading the face models');
+    }
+  }
+
+  /** Starts processing the frames of this video element. */
+  attach(video: HTMLVideoElement): void {
+    this.detach();
+    this.#video = video;
+    this.#pump = new FramePump<ImageBitmap>({
+      grab: () => this.#grab(),
+      process: (bitmap) => this.#process(bitmap),
+      schedule: (tick) => scheduleFrame(video, tick),
+      onError: (error) => handleError(error, 'Recognising faces'),
+    });
+    if (!this.paused) this.#pump.start();
+    this.#fpsTimer = setInterval(() => (this.fps = this.#pump?.fps() ?? 0), 500);
+  }
+
+  detach(): void {
+    this.#pump?.stop();
+    this.#pump = null;
+    this.#video = null;
+    if (this.#fpsTimer) clearInterval(this.#fpsTimer);
+    this.#fpsTimer = null;
+    this.faces = [];
+  }
+
+  setPaused(paused: boolean): void {
+    this.paused = paused;
+    if (paused) this.#pump?.stop();
+    else this.#pump?.start();
+  }
+
+  /**
+   * The memory changed (label, merge, rename, delete, model switch): forget
+   * what each track was and embed every face again on the next frame.
+   */
+  async memoryChanged(): Promise<void> {
+    this.#identities.clear();
+    this.faces = this.faces.map((f) => ({ ...f, pending: true }));
+    if (this.visionStatus === 'ready') await this.vision.resetTracker();
+  }
+
+  async #grab(): Promise<ImageBitmap | null> {
+    const v = this.#video;
+    if (this.visionStatus !== 'ready' || !this.memory.ready) return null;
+    if (!v || v.readyState < 2 || v.videoWidth === 0) return null;
+    return createImageBitmap(v);
+  }
+
+  async #process(bitmap: ImageBitmap): Promise<void> {
+    const nowMs = performance.now();
+    const frame = await this.vision.processFrame(transfer(bitmap, [bitmap]), Date.now());
+    this.detectMs = frame.detectMs;
+    this.embedMs = frame.embedMs;
+    const embedded = frame.faces.filter((f) => f.embedding);
+    if (embedded.length) await this.#identify(frame, embedded, nowMs);
+    for (const f of frame.faces) this.#identities.seen(f.trackId, nowMs);
+    this.#identities.prune(nowMs);
+    if (this.paused) return;
+    this.faces = frame.faces.map((f) => this.#view(frame, f));
+  }
+
+  async #identify(frame: EncodedFrame, faces: EncodedFace[], nowMs: number): Promise<void> {
+    const api = this.memory.api;
+    const embeddings = faces.map((f) => f.embedding!);
+    const ids: Identification[] = await api.identify(embeddings, 3);
+    for (const [i, face] of faces.entries()) {
+      const id = ids[i]!;
+      const side = Math.max(face.box.x2 - face.box.x1, face.box.y2 - face.box.y1);
+      const quality = faceQuality(face.score, side);
+      const d = this.#identities.identified(face.trackId, id, quality, nowMs);
+      if (id.personId !== null) {
+        if (!this.memory.readOnly) await api.observe(id.personId, id.similarity, Date.now());
+        if (d.announceKnown) this.toasts.announce(`${id.name} recognised`);
+      } else if (d.queueUnknown && face.crop && !this.memory.readOnly) {
+        const queued = await api.queueUnknown(face.crop, embeddings[i]!, {
+          quality,
+          timestampMs: Date.now(),
+        });
+        if (queued.queued) {
+          this.toasts.announce('A new face was queued for labelling');
+          this.memory.changed('queue');
+        }
+      }
+    }
+    void frame;
+  }
+
+  #view(frame: EncodedFrame, f: EncodedFace): LiveFace {
+    const id = this.#identities.get(f.trackId);
+    return {
+      trackId: f.trackId,
+      x: f.box.x1 / frame.width,
+      y: f.box.y1 / frame.height,
+      w: (f.box.x2 - f.box.x1) / frame.width,
+      h: (f.box.y2 - f.box.y1) / frame.height,
+      personId: id?.personId ?? null,
+      name: id?.name ?? null,
+      similarity: id ? id.similarity : null,
+      topK: id?.topK ?? [],
+      pending: !id,
+    };
+  }
+}
+
+/** One tick per new video frame where the browser says so, else per display frame. */
+function scheduleFrame(video: HTMLVideoElement, tick: () => void): () => void {
+  if ('requestVideoFrameCallback' in video) {
+    const handle = video.requestVideoFrameCallback(() => tick());
+    return () => video.cancelVideoFrameCallback(handle);
+  }
+  const handle = requestAnimationFrame(() => tick());
+  return () => cancelAnimationFrame(handle);
+}

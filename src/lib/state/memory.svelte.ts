@@ -1,0 +1,66 @@
+/**
+ * The page's handle on memory.worker: whether it is open (and writable),
+ * its stats, and a version number views watch to know when to re-read.
+ */
+import { connectMemory, type MemoryClient } from '../memory/memory-client';
+import type { MemoryStats } from '../memory/types';
+import { describeError } from '../errors';
+
+export type ChangeKind = 'queue' | 'people' | 'all';
+
+export const MEMORY_NAME = 'visio-memoria';
+
+export class MemoryState {
+  ready = $state(false);
+  readOnly = $state(false);
+  readOnlyReason = $state<string | null>(null);
+  openError = $state<string | null>(null);
+  stats = $state.raw<MemoryStats | null>(null);
+  /** Bumped on every change; views re-read when it moves. */
+  version = $state(0);
+  peopleVersion = $state(0);
+  #client: MemoryClient | null = null;
+  #listeners = new Set<(kind: ChangeKind) => void>();
+
+  get api(): MemoryClient['api'] {
+    this.#client ??= connectMemory();
+    return this.#client.api;
+  }
+
+  async open(opts: {
+    modelId: string;
+    dim: number;
+    threshold: number;
+    visitGapMs: number;
+  }): Promise<void> {
+    this.ready = false;
+    this.openError = null;
+    try {
+      const opened = await this.api.open({ name: MEMORY_NAME, ...opts });
+      this.readOnly = opened.readOnly;
+      this.readOnlyReason = opened.readOnlyReason;
+      this.ready = true;
+      await this.refreshStats();
+    } catch (error) {
+      this.openError = describeError(error, 'The memory could not be opened');
+      throw error;
+    }
+  }
+
+  async refreshStats(): Promise<void> {
+    this.stats = await this.api.stats();
+  }
+
+  /** Something changed the memory: tell the views (and the live view) to re-read. */
+  changed(kind: ChangeKind): void {
+    this.version++;
+    if (kind !== 'queue') this.peopleVersion++;
+    void this.refreshStats().catch(() => undefined);
+    for (const l of this.#listeners) l(kind);
+  }
+
+  onChange(listener: (kind: ChangeKind) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+}

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import type { UnlabeledFace } from '../memory/types';
+import { groupQueue, groupSuggestions } from './queue-groups';
+
+const face = (id: number, t: number, groupKey: string | null, quality = 0.5): UnlabeledFace => ({
+  id,
+  timestampMs: t,
+  modelId: 'm',
+  hasCrop: true,
+  groupKey,
+  quality,
+});
+
+describe('groupQueue', () => {
+  it('groups by key, newest group first, faces newest first, best face as cover', () => {
+    const groups = groupQueue([
+      face(1, 100, 'a', 0.4),
+      face(2, 200, 'b'),
+      face(3, 300, 'a', 0.9),
+      face(4, 150, null),
+    ]);
+    expect(groups.map((g) => g.key)).toEqual(['a', 'b', 'face-4']);
+    expect(groups[0]!.faces.map((f) => f.id)).toEqual([3, 1]);
+    expect(groups[0]!.cover.id).toBe(3);
+  });
+});
+
+describe('groupSuggestions', () => {
+  it('takes each person once, at their best similarity, best first', () => {
+    const got = groupSuggestions(
+      [
+        [
+          { personId: 1, name: 'Amy', similarity: 0.6 },
+          { personId: 2, name: 'Penny', similarity: 0.5 },
+        ],
+        [
+          { personId: 2, name: 'Penny', similarity: 0.7 },
+          { personId: 3, name: 'Raj', similarity: 0.2 },
+        ],
+      ],
+      2,
+    );
+    expect(got).toEqual([
+      { personId: 2, name: 'Penny', similarity: 0.7 },
+      { personId: 1, name: 'Amy', similarity: 0.6 },
+    ]);
+  });
+});

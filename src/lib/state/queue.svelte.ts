@@ -1,0 +1,106 @@
+/** The labelling queue as the view sees it: groups, their crops and suggestions. */
+import { describeError, handleError } from '../errors';
+import { CropUrls } from './crop-urls';
+import type { Candidate } from '../memory/types';
+import type { MemoryState } from './memory.svelte';
+import { groupQueue, groupSuggestions, type QueueGroup } from './queue-groups';
+import type { Toasts } from './toasts.svelte';
+
+export interface QueueGroupView extends QueueGroup {
+  suggestions: Candidate[];
+}
+
+export class QueueState {
+  groups = $state.raw<QueueGroupView[]>([]);
+  names = $state.raw<string[]>([]);
+  loading = $state(false);
+  busy = $state(false);
+  /** unlabeled id → object URL of its crop. */
+  crops = $state.raw<Map<number, string>>(new Map());
+  #cropUrls: CropUrls;
+
+  constructor(
+    private readonly memory: MemoryState,
+    private readonly toasts: Toasts,
+    private readonly topK: () => number,
+  ) {
+    this.#cropUrls = new CropUrls((id) => this.memory.api.getUnlabeledCrop(id));
+  }
+
+  async load(): Promise<void> {
+    if (!this.memory.ready) return;
+    this.loading = true;
+    try {
+      const api = this.memory.api;
+      const [faces, persons] = await Promise.all([api.getUnlabeled(), api.listPersons()]);
+      const groups = groupQueue(faces);
+      const lists = faces.length
+        ? await api.suggestForUnlabeled(
+            faces.map((f) => f.id),
+            this.topK(),
+          )
+        : [];
+      const byId = new Map(faces.map((f, i) => [f.id, lists[i] ?? []]));
+      this.groups = groups.map((g) => ({
+        ...g,
+        suggestions: groupSuggestions(
+          g.faces.map((f) => byId.get(f.id) ?? []),
+          this.topK(),
+        ),
+      }));
+      this.names = persons.map((p) => p.name).sort((a, b) => a.localeCompare(b));
+      this.crops = await this.#cropUrls.load(faces.filter((f) => f.hasCrop).map((f) => f.id));
+    } catch (error) {
+      handleError(error, 'Reading the queue');
+    } finally {
+      this.loading = false;
+    }
+  }
+
+  /** Names every face of the group; returns true when done. */
+  async label(group: QueueGroupView, rawName: string): Promise<boolean> {
+    const name = rawName.trim();
+    if (!name) {
+      this.toasts.show('Type a name first.', 'error', 4000);
+      return false;
+    }
+    return this.#act(async () => {
+      await this.memory.api.labelFaces(
+        group.faces.map((f) => f.id),
+        name,
+      );
+      const n = group.faces.length;
+      this.toasts.show(`Labelled ${n === 1 ? 'a face' : `${n} faces`} as ${name}.`, 'success');
+      this.toasts.announce(`Labelled as ${name}`);
+      this.memory.changed('people');
+    }, 'Labelling');
+  }
+
+  async discard(group: QueueGroupView): Promise<boolean> {
+    return this.#act(async () => {
+      await this.memory.api.discardUnlabeled(group.faces.map((f) => f.id));
+      this.toasts.announce('Discarded');
+      this.memory.changed('queue');
+    }, 'Discarding');
+  }
+
+  async #act(fn: () => Promise<void>, doing: string): Promise<boolean> {
+    if (this.busy) return false;
+    this.busy = true;
+    try {
+      await fn();
+      await this.load();
+      return true;
+    } catch (error) {
+      this.toasts.show(describeError(error, doing), 'error');
+      return false;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  dispose(): void {
+    this.#cropUrls.dispose();
+    this.crops = new Map();
+  }
+}
