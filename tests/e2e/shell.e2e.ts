@@ -4,7 +4,7 @@ import { fakeCameraFile, firstFrameRgb } from './support/fake-camera';
 
 test('the page loads and is cross-origin isolated', async ({ launch }) => {
   const { page } = await launch({ camera: { image: bbt('amy/amy1.png') } });
-  await expect(page.getByRole('heading', { name: 'Visio Memoria' })).toBeVisible();
+  await expect(page.getByRole('navigation', { name: 'Main' })).toBeVisible();
   expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
   expect(await page.evaluate(() => typeof SharedArrayBuffer)).toBe('function');
 });
@@ -91,7 +91,7 @@ test('after the service worker is active, the app opens offline', async ({ launc
     .toBe('activated');
   await context.setOffline(true);
   await page.reload();
-  await expect(page.getByRole('heading', { name: 'Visio Memoria' })).toBeVisible();
+  await expect(page.getByRole('navigation', { name: 'Main' })).toBeVisible();
   expect(await page.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true);
   expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
 });

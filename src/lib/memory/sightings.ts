@@ -47,7 +47,11 @@ export function observe(
     core.assertWritable();
     const stored = scalar(core.db, 'SELECT last_seen FROM persons WHERE id = ?', [id]);
     if (stored === null) throw new MemoryError('not-found', `No person ${id}.`);
-    const newVisit = core.tracker.observe(id, sim, atMs, () => Number(stored));
+    const newVisit = core.tracker.observe(id, sim, atMs, () => ({
+      lastSeenMs: Number(stored),
+      hasSightings:
+        scalar(core.db, 'SELECT 1 FROM sightings WHERE person_id = ? LIMIT 1', [id]) !== null,
+    }));
     scheduleFlush();
     return { newVisit };
   });
@@ -73,7 +77,7 @@ export async function flushSightings(core: MemoryCore): Promise<void> {
         }
         tx.run(
           'UPDATE persons SET visit_count = visit_count + ?, last_seen = MAX(last_seen, ?) WHERE id = ?',
-          [p.visits.length, p.lastSeenMs, p.personId],
+          [p.visits.filter((v) => v.counted).length, p.lastSeenMs, p.personId],
         );
       }
       return { result: undefined };

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { VisitTracker } from './visit-tracker';
 
 const MIN = 60_000;
-const never = () => null;
+const never = () => ({ lastSeenMs: null, hasSightings: false });
+const seenAt = (ms: number) => () => ({ lastSeenMs: ms, hasSightings: true });
 
 describe('VisitTracker', () => {
   it('counts a continuous presence once and a return after the gap again', () => {
@@ -18,8 +19,22 @@ describe('VisitTracker', () => {
 
   it('continues a visit stored before a reload', () => {
     const t = new VisitTracker(5 * MIN);
-    expect(t.observe(1, 0.9, 10 * MIN, () => 9 * MIN)).toBe(false);
-    expect(t.observe(2, 0.9, 10 * MIN, () => 1 * MIN)).toBe(true);
+    expect(t.observe(1, 0.9, 10 * MIN, seenAt(9 * MIN))).toBe(false);
+    expect(t.observe(2, 0.9, 10 * MIN, seenAt(1 * MIN))).toBe(true);
+    expect(t.take().flatMap((p) => p.visits.map((v) => v.counted))).toEqual([true]);
+  });
+
+  it('gives the visit a person was labelled in its row, without counting it twice', () => {
+    const t = new VisitTracker(5 * MIN);
+    const labelledAt = () => ({ lastSeenMs: 9 * MIN, hasSightings: false });
+    expect(t.observe(1, 0.9, 10 * MIN, labelledAt)).toBe(true);
+    expect(t.observe(1, 0.9, 11 * MIN, labelledAt)).toBe(false);
+    expect(t.take()[0]!.visits).toEqual([{ atMs: 10 * MIN, similarity: 0.9, counted: false }]);
+    // Labelled long ago and never sighted: a new visit that counts.
+    expect(t.observe(2, 0.9, 20 * MIN, () => ({ lastSeenMs: 1 * MIN, hasSightings: false }))).toBe(
+      true,
+    );
+    expect(t.take()[0]!.visits[0]!.counted).toBe(true);
   });
 
   it('restores what a failed flush took, merged with newer observations', () => {

@@ -1,8 +1,12 @@
 /** One person's batched presence, waiting to be written. */
 export interface PendingPresence {
   personId: number;
-  /** Visits that started since the last flush (one sightings row each). */
-  visits: Array<{ atMs: number; similarity: number }>;
+  /**
+   * Visits that started since the last flush (one sightings row each).
+   * `counted: false` is the visit in which the person was labelled: it
+   * already counts (a new person starts with one visit) but has no row yet.
+   */
+  visits: Array<{ atMs: number; similarity: number; counted: boolean }>;
   lastSeenMs: number;
 }
 
@@ -19,22 +23,29 @@ export class VisitTracker {
   constructor(readonly gapMs: number) {}
 
   /**
-   * Records one recognition. `storedLastSeenMs` is consulted the first time a
+   * Records one recognition. The stored state is consulted the first time a
    * person is seen in this session, so a reload mid-visit does not count a
-   * second visit. Returns whether this started a new visit.
+   * second visit; a person recognised in the visit they were labelled in
+   * (no sightings row yet) gets that visit's row without a second count.
+   * Returns whether this started a visit (or gave the labelling visit its row).
    */
   observe(
     personId: number,
     similarity: number,
     atMs: number,
-    storedLastSeenMs: () => number | null,
+    stored: () => { lastSeenMs: number | null; hasSightings: boolean },
   ) {
     let last = this.#lastSeenMs.get(personId);
-    if (last === undefined) last = storedLastSeenMs() ?? undefined;
-    const newVisit = last === undefined || atMs - last > this.gapMs;
+    let uncounted = false;
+    if (last === undefined) {
+      const s = stored();
+      last = s.lastSeenMs ?? undefined;
+      uncounted = !s.hasSightings && last !== undefined && atMs - last <= this.gapMs;
+    }
+    const newVisit = uncounted || last === undefined || atMs - last > this.gapMs;
     this.#lastSeenMs.set(personId, Math.max(atMs, last ?? atMs));
     const p = this.#pending.get(personId) ?? { personId, visits: [], lastSeenMs: atMs };
-    if (newVisit) p.visits.push({ atMs, similarity });
+    if (newVisit) p.visits.push({ atMs, similarity, counted: !uncounted });
     p.lastSeenMs = Math.max(p.lastSeenMs, atMs);
     this.#pending.set(personId, p);
     return newVisit;

@@ -5,6 +5,7 @@
  */
 import {
   test as base,
+  expect,
   chromium,
   type Browser,
   type BrowserContext,
@@ -114,19 +115,27 @@ interface Fixtures {
   launch: (opts?: AppLaunch) => Promise<LaunchedApp>;
 }
 
-export const test = base.extend<Fixtures>({
-  launch: async ({ baseURL }, use) => {
+export const test = base.extend<Fixtures & { pageErrors: string[] }>({
+  /** Uncaught errors of any page the test opened; a test fails if there are any (see below). */
+  // Playwright reads a fixture's dependencies from its destructuring pattern: none here.
+  // eslint-disable-next-line no-empty-pattern
+  pageErrors: async ({}, use) => {
+    await use([]);
+  },
+  launch: async ({ baseURL, pageErrors }, use) => {
     const open: LaunchedApp[] = [];
     await use(async (opts) => {
       const app = await launchApp(baseURL!, opts);
+      app.context.on('weberror', (e) => pageErrors.push(e.error().message));
       open.push(app);
       return app;
     });
     for (const app of open) await app.close();
+    expect(pageErrors, 'uncaught errors in the page').toEqual([]);
   },
 });
 
-export { expect } from '@playwright/test';
+export { expect };
 
 /**
  * Kills the Chromium that uses `profileDir` with SIGKILL, as a crash or a

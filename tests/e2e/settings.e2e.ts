@@ -1,0 +1,383 @@
+/**
+ * The settings page in real Chromium: changing the embedding model (a
+ * generated DINOv3-signature model loaded from a file, since DINOv3 cannot
+ * be downloaded in tests) re-embeds the stored faces and recognition goes on
+ * with it; Cancel and a bad file leave the model in use; the threshold
+ * preview; keyboard-only use; accessibility; screenshots at laptop and
+ * tablet sizes.
+ */
+import AxeBuilder from '@axe-core/playwright';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from '@playwright/test';
+import { writeDinov3SignatureModel } from '../../src/lib/vision/testing/dinov3-signature.ts';
+import { expect, newProfileDir, test } from './support/app';
+import { bbt, tmpDir } from './support/paths';
+import { expectInView, labelFirstGroup, queueCount } from './support/story';
+
+const cam = (file: string) => ({ image: bbt(file), options: { scale: 0.8 } });
+const shots = join(tmpDir, 'screenshots');
+
+/**
+ * A generated model with DINOv3's signature, written once to tests/.tmp:
+ * the file the user would pick ([model.onnx] or [model.onnx, model.onnx_data]).
+ */
+function modelFiles(
+  name: string,
+  opts: { dim: number; layers: number; heads: number; external: boolean },
+): string[] {
+  const dir = join(tmpDir, 'models', name);
+  const onnx = join(dir, 'model.onnx');
+  if (!existsSync(onnx)) {
+    mkdirSync(dir, { recursive: true });
+    const w = writeDinov3SignatureModel({ ...opts, externalData: opts.external });
+    for (const [location, bytes] of w.externalData) writeFileSync(join(dir, location), bytes);
+    writeFileSync(onnx, w.model);
+  }
+  return opts.external ? [onnx, join(dir, 'model.onnx_data')] : [onnx];
+}
+
+const SMALL = { dim: 64, layers: 2, heads: 4, external: false };
+/** ViT-S/16-sized (384-d, 12 layers, ~88 MB in two files): slow enough to cancel half way. */
+const LARGE = { dim: 384, layers: 12, heads: 6, external: true };
+
+async function openSettings(page: Page): Promise<void> {
+  await page.getByRole('link', { name: 'Settings' }).click();
+  await expect(page.getByTestId('index-type')).toBeVisible({ timeout: 60_000 });
+}
+
+async function indexFacts(page: Page) {
+  const text = async (id: string) => (await page.getByTestId(id).innerText()).trim();
+  return {
+    model: await text('index-model'),
+    dim: Number(await text('index-dim')),
+    ntotal: Number((await text('index-ntotal')).replace(/\D/g, '')),
+    samples: Number(
+      (await page.getByTestId('index-facts').innerText())
+        .match(/Stored samples\s+([\d,]+)/)![1]!
+        .replace(/\D/g, ''),
+    ),
+  };
+}
+
+/** Records every value the re-embedding progress bar takes (a MutationObserver in the page). */
+async function watchProgress(page: Page): Promise<() => Promise<Array<[number, number]>>> {
+  await page.evaluate(() => {
+    const seen: Array<[number, number]> = [];
+    (window as unknown as { progressSeen: typeof seen }).progressSeen = seen;
+    const note = () => {
+      const p = document.querySelector(
+        '[data-testid="reembed-progress"]',
+      ) as HTMLProgressElement | null;
+      if (p) seen.push([p.value, p.max]);
+    };
+    new MutationObserver(note).observe(document.body, {
+      subtree: true,
+      childList: true,
+      attributes: true,
+      attributeFilter: ['value', 'max'],
+    });
+  });
+  return () =>
+    page.evaluate(
+      () => (window as unknown as { progressSeen: Array<[number, number]> }).progressSeen,
+    );
+}
+
+/** Labels every waiting group, one person per group. */
+async function labelAll(page: Page, names: string[]): Promise<void> {
+  for (const name of names) await labelFirstGroup(page, name);
+}
+
+test('switching to a model loaded from a file re-embeds every stored face; recognition goes on with it', async ({
+  launch,
+}) => {
+  const { page } = await launch({ camera: cam('amy/amy1.png') });
+  await expectInView(page, ['Unknown']);
+  await expect.poll(() => queueCount(page)).toBe(1);
+  await labelFirstGroup(page, 'Amy');
+  await openSettings(page);
+  const before = await indexFacts(page);
+  expect(before).toMatchObject({ model: 'face-fr512', dim: 512 });
+  expect(before.samples).toBeGreaterThanOrEqual(1);
+
+  const progress = await watchProgress(page);
+  await page.getByTestId('model-file-dinov3-vits16').setInputFiles(modelFiles('small', SMALL));
+  const status = page.getByTestId('switch-status');
+  await expect(status).toHaveAttribute('data-phase', 'done', { timeout: 60_000 });
+  await expect(status).toBeFocused(); // the report is announced where the keyboard is
+  const seen = await progress();
+  expect(seen.length).toBeGreaterThan(0);
+  expect(seen.at(-1)).toEqual([before.samples, before.samples]);
+  for (let i = 1; i < seen.length; i++) expect(seen[i]![0]).toBeGreaterThanOrEqual(seen[i - 1]![0]);
+  await expect(page.getByTestId('switch-summary')).toContainText(
+    `${before.samples} stored sample${before.samples > 1 ? 's' : ''} of ${before.samples} can be searched`,
+  );
+
+  expect(await indexFacts(page)).toEqual({
+    model: 'dinov3-vits16',
+    dim: SMALL.dim,
+    ntotal: before.samples,
+    samples: before.samples,
+  });
+  const card = page.getByTestId('model-dinov3-vits16');
+  await expect(card.getByTestId('in-use')).toBeVisible();
+  await expect(card.getByTestId('dim')).toHaveText(String(SMALL.dim));
+  await expect(page.getByTestId('provider-embedder')).toHaveText(/WebAssembly|WebGPU/);
+  await page.getByTestId('dismiss-switch').click();
+  // Kept offline like a download: the next start loads it from this device.
+  await expect(card.getByTestId('offline')).toHaveText('Kept on this device');
+
+  await page.getByRole('link', { name: 'Live' }).click();
+  await expect(page.getByTestId('model-name')).toHaveText('DINOv3 ViT-S/16');
+  await expectInView(page, ['Amy']);
+});
+
+test('Cancel half way leaves the model in use working; a file that is not a model is refused clearly', async ({
+  launch,
+}) => {
+  const files = modelFiles('large', LARGE);
+  const { page } = await launch({ camera: { image: bbt('groups/bbt3.jpg') } });
+  await expect.poll(() => queueCount(page), { timeout: 60_000 }).toBeGreaterThanOrEqual(3);
+  await labelAll(page, ['Ann', 'Ben', 'Cat']);
+  await page.getByRole('link', { name: 'Live' }).click();
+  await expect
+    .poll(async () =>
+      (
+        await page
+          .getByTestId('face-box')
+          .evaluateAll((els) => els.map((e) => e.getAttribute('data-name')))
+      )
+        .filter(Boolean)
+        .sort(),
+    )
+    .toEqual(['Ann', 'Ben', 'Cat']);
+  await openSettings(page);
+  const before = await indexFacts(page);
+  expect(before.samples).toBeGreaterThanOrEqual(3);
+
+  const progress = await watchProgress(page);
+  await page.getByTestId('model-file-dinov3-vits16').setInputFiles(files);
+  const status = page.getByTestId('switch-status');
+  await expect(status).toHaveAttribute('data-phase', 'reembedding', { timeout: 60_000 });
+  await page.getByTestId('cancel-switch').click();
+  await expect(status).toHaveAttribute('data-phase', 'cancelled');
+  const [done, total] = (await progress()).at(-1)!;
+  expect(total).toBeGreaterThanOrEqual(before.samples); // the samples, and the faces still queued
+  expect(done).toBeLessThan(total); // cancelled half way, not after the end
+  await expect(status).toContainText('Still using the previous model');
+  expect(await indexFacts(page)).toEqual(before);
+  await expect(page.getByTestId('model-face-fr512').getByTestId('in-use')).toBeVisible();
+  await page.getByTestId('dismiss-switch').click();
+
+  // Not a model at all, named like one: the loader's message, and nothing changes.
+  await page.getByTestId('model-file-dinov3-vitb16').setInputFiles({
+    name: 'model.onnx',
+    mimeType: 'application/octet-stream',
+    buffer: Buffer.from('<html>this is a web page, not a model</html>'),
+  });
+  await expect(status).toHaveAttribute('data-phase', 'failed', { timeout: 30_000 });
+  await expect(page.getByTestId('switch-error')).toHaveText('model.onnx is not an ONNX model.');
+  await expect(status).toContainText('The model in use was kept');
+  expect(await indexFacts(page)).toEqual(before);
+  await expect(page.getByTestId('model-face-fr512').getByTestId('in-use')).toBeVisible();
+
+  await page.getByRole('link', { name: 'Live' }).click();
+  await expect(page.getByTestId('model-name')).toHaveText(/Face recogniser/);
+  await expect
+    .poll(async () =>
+      (
+        await page
+          .getByTestId('face-box')
+          .evaluateAll((els) => els.map((e) => e.getAttribute('data-name')))
+      )
+        .filter(Boolean)
+        .sort(),
+    )
+    .toEqual(['Ann', 'Ben', 'Cat']);
+});
+
+/** Presses Tab until the element with this test id has focus; fails after `max` presses. */
+async function tabTo(page: Page, testId: string, max = 80): Promise<void> {
+  for (let i = 0; i < max; i++) {
+    await page.keyboard.press('Tab');
+    const at = await page.evaluate(() => document.activeElement?.getAttribute('data-testid'));
+    if (at === testId) return;
+  }
+  throw new Error(`Tab never reached ${testId}`);
+}
+
+async function focusRingWidth(page: Page): Promise<number> {
+  return page.evaluate(() => {
+    const el = document.activeElement as HTMLElement;
+    const s = getComputedStyle(el);
+    return s.outlineStyle === 'none' ? 0 : parseFloat(s.outlineWidth);
+  });
+}
+
+test('threshold: the preview follows the slider, Apply changes recognition at once; all by keyboard', async ({
+  launch,
+}) => {
+  const profileDir = newProfileDir();
+  const first = await launch({ camera: cam('amy/amy1.png'), profileDir });
+  await expectInView(first.page, ['Unknown']);
+  await labelFirstGroup(first.page, 'Amy');
+  await first.close();
+
+  // Another photo of Amy: recognised, with a similarity well below 1.
+  const { page } = await launch({ camera: cam('amy/amy2.png'), profileDir });
+  await expectInView(page, ['Amy']);
+  const sim = Number(/Amy \((\d\.\d+)\)/.exec(await page.getByTestId('in-view').innerText())![1]);
+  expect(sim).toBeGreaterThan(0.32);
+  expect(sim).toBeLessThan(0.95);
+  await openSettings(page);
+
+  const preview = page.getByTestId('threshold-preview');
+  await expect(page.getByTestId('preview-now')).toHaveText('1');
+  // Keyboard only from here: reach the slider by Tab, move it with keys.
+  await page.getByTestId('settings').focus();
+  await tabTo(page, 'threshold-range');
+  expect(await focusRingWidth(page)).toBeGreaterThanOrEqual(2);
+  await page.keyboard.press('End');
+  await expect(page.getByTestId('preview-next')).toHaveText('0');
+  await expect(page.getByTestId('preview-lost')).toContainText(`Amy (${sim.toFixed(2)}, in view)`);
+  await page.keyboard.press('Home');
+  await expect(page.getByTestId('preview-next')).toHaveText('1');
+  await expect(page.getByTestId('preview-lost')).toHaveCount(0);
+  // Just above Amy's similarity: she would no longer be recognised.
+  const above = Math.min(1, Math.ceil(sim * 100 + 1) / 100);
+  await tabTo(page, 'threshold-number');
+  await page.keyboard.press('ControlOrMeta+a');
+  await page.keyboard.type(above.toFixed(2));
+  await page.keyboard.press('Tab'); // change event; focus moves on
+  await expect(page.getByTestId('preview-next')).toHaveText('0');
+  await expect(preview).toContainText(`at ${above.toFixed(2)}`);
+  await tabTo(page, 'threshold-apply');
+  expect(await focusRingWidth(page)).toBeGreaterThanOrEqual(2);
+  await page.keyboard.press('Enter');
+  await expect(page.getByText(`Threshold ${above.toFixed(2)} is in use`)).toBeVisible();
+  await expect(page.getByTestId('preview-now')).toHaveText('0');
+
+  // The live view uses it at once: Amy's face is no longer taken for Amy.
+  await page.getByRole('link', { name: 'Live' }).click();
+  await expectInView(page, ['Unknown'], 30_000);
+
+  // Reset (keyboard) brings the model's default back, and Amy with it.
+  await openSettings(page);
+  await page.getByTestId('settings').focus();
+  await tabTo(page, 'threshold-reset');
+  await page.keyboard.press('Enter');
+  await tabTo(page, 'threshold-apply');
+  await page.keyboard.press('Enter');
+  await expect(page.getByText('Threshold 0.31 is in use')).toBeVisible();
+  await page.getByRole('link', { name: 'Live' }).click();
+  await expectInView(page, ['Amy'], 30_000);
+});
+
+test('keyboard only: load a model from a file, read the report, dismiss it; every control is reachable', async ({
+  launch,
+}) => {
+  const { page } = await launch({ camera: 'none', path: '/#/settings' });
+  await expect(page.getByTestId('index-type')).toBeVisible({ timeout: 60_000 });
+  await page.getByTestId('settings').focus();
+  const reached = new Set<string>();
+  let unringed: string[] = [];
+  for (let i = 0; i < 60; i++) {
+    await page.keyboard.press('Tab');
+    const id = await page.evaluate(() => document.activeElement?.getAttribute('data-testid') ?? '');
+    if (!id) continue;
+    reached.add(id);
+    if ((await focusRingWidth(page)) < 2) unringed.push(id);
+  }
+  for (const id of [
+    'use-model',
+    'load-file',
+    'threshold-range',
+    'threshold-number',
+    'visit-gap',
+    'top-k',
+    'rebuild-index',
+    'provider-auto',
+    'run-check',
+  ]) {
+    expect(reached, `Tab reaches ${id}`).toContain(id);
+  }
+  expect(unringed, 'focused controls without a visible focus ring').toEqual([]);
+
+  // Enter on "Load from file…" opens the file chooser; the switch runs; focus lands on the report.
+  await page.getByTestId('settings').focus();
+  await tabTo(page, 'load-file');
+  const chooser = page.waitForEvent('filechooser');
+  await page.keyboard.press('Enter');
+  await (await chooser).setFiles(modelFiles('small', SMALL));
+  const status = page.getByTestId('switch-status');
+  await expect(status).toHaveAttribute('data-phase', 'done', { timeout: 60_000 });
+  await expect(status).toBeFocused();
+  await page.keyboard.press('Tab');
+  await expect(page.getByTestId('dismiss-switch')).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(status).toHaveCount(0);
+
+  // The provider choice with arrow keys (a radio group).
+  await page.getByTestId('settings').focus();
+  await tabTo(page, 'provider-auto');
+  await page.keyboard.press('ArrowDown');
+  await expect(page.getByTestId('provider-wasm')).toBeChecked();
+  await expect(page.getByTestId('provider-restart')).toBeVisible();
+  expect(await page.evaluate(() => localStorage.getItem('visio.provider.v1'))).toBe('wasm');
+
+  // Rebuild by keyboard, with its busy state.
+  await tabTo(page, 'rebuild-index');
+  await page.keyboard.press('Enter');
+  await expect(page.getByText(/Index rebuilt: 0 vectors in IndexFlatIP/)).toBeVisible();
+});
+
+test('settings: no serious accessibility violations; screenshots at laptop and tablet sizes', async ({
+  launch,
+}) => {
+  mkdirSync(shots, { recursive: true });
+  for (const viewport of [
+    { width: 1280, height: 800 },
+    { width: 800, height: 1280 },
+  ]) {
+    const { page, close } = await launch({ camera: cam('amy/amy1.png'), viewport });
+    await expectInView(page, ['Unknown']);
+    await openSettings(page);
+    await expect(page.getByTestId('preview-now')).toHaveText('0');
+    const axe = await new AxeBuilder({ page }).include('[data-testid="settings"]').analyze();
+    const serious = axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+    expect(serious.map((v) => `${v.id}: ${v.nodes.map((n) => n.target).join(' ')}`)).toEqual([]);
+    // No control is narrower or shorter than a 44 px touch target.
+    const small = await page.evaluate(() =>
+      [
+        ...document.querySelectorAll(
+          '[data-testid="settings"] button, [data-testid="settings"] select, [data-testid="settings"] input:not([type="file"])',
+        ),
+      ]
+        .map((e) => ({ e, r: e.getBoundingClientRect() }))
+        .filter(
+          ({ e, r }) =>
+            r.width > 0 &&
+            (r.height < 44 || r.width < 44) &&
+            !(e instanceof HTMLInputElement && e.type === 'radio'),
+        )
+        .map(({ e }) => e.getAttribute('data-testid') ?? e.outerHTML.slice(0, 60)),
+    );
+    expect(small).toEqual([]);
+    // Nothing wider than the screen (a tablet in portrait must not scroll sideways).
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
+      viewport.width,
+    );
+    const name = `settings-${viewport.width}x${viewport.height}`;
+    await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+    // And mid-switch: the progress panel as the user sees it.
+    await page.getByTestId('model-file-dinov3-vits16').setInputFiles(modelFiles('small', SMALL));
+    await expect(page.getByTestId('switch-status')).toHaveAttribute('data-phase', 'done', {
+      timeout: 60_000,
+    });
+    await page
+      .getByTestId('model-section')
+      .screenshot({ path: join(shots, `${name}-switched.png`) });
+    await close();
+  }
+});
