@@ -25,6 +25,9 @@ export interface CoreConfig {
   onEvent?: (event: MemoryEvent) => void;
 }
 
+/** Upkeep waits for maintenanceDelayMs of quiet, but at most this many delays. */
+export const MAINTENANCE_MAX_POSTPONE = 6;
+
 /** What an action's body hands back: its result, its writes, its effect on the index. */
 export interface ActionOutcome<T> {
   result: T;
@@ -76,6 +79,8 @@ export class MemoryCore {
   rebuiltSinceCheckpoint = false;
   readonly tracker: VisitTracker;
   #maintenanceTimer: ReturnType<typeof setTimeout> | undefined;
+  /** When upkeep was first asked for since it last ran. */
+  #maintenanceAskedAt: number | null = null;
   /** Maintenance runs one after another (maintenance.ts). */
   maintenanceTail: Promise<unknown> = Promise.resolve();
   /** Rebuilds the index from stored embeddings (set by the opener). */
@@ -207,8 +212,19 @@ export class MemoryCore {
     if (this.readOnly || this.#closed) return;
     const delay = this.config.maintenanceDelayMs;
     if (!Number.isFinite(delay)) return;
+    // Each action puts upkeep off until the memory is idle, but not for ever: sightings
+    // flushed every few seconds while someone stays in view would keep the journal growing.
+    const now = Date.now();
+    this.#maintenanceAskedAt ??= now;
+    const latest = this.#maintenanceAskedAt + MAINTENANCE_MAX_POSTPONE * delay;
     clearTimeout(this.#maintenanceTimer);
-    this.#maintenanceTimer = setTimeout(() => this.onMaintenanceDue(), delay);
+    this.#maintenanceTimer = setTimeout(
+      () => {
+        this.#maintenanceAskedAt = null;
+        this.onMaintenanceDue();
+      },
+      Math.max(0, Math.min(delay, latest - now)),
+    );
   }
 
   /** Stops accepting calls; resolves once the queue has drained. */

@@ -12,6 +12,7 @@ export type MemoryErrorCode =
   | 'read-only'
   | 'closed'
   | 'storage-failed'
+  | 'storage-full'
   | 'storage-corrupt'
   | 'schema-too-new'
   | 'index-failed';
@@ -28,3 +29,8 @@ export class MemoryError extends AppError {
 export const READ_ONLY_MESSAGE =
   'This memory is open in another tab or window, so it is read-only here. ' +
   'Close it there to make changes here.';
+
+/** A write refused for lack of space (QuotaExceededError), whatever the action. */
+export const STORAGE_FULL_MESSAGE =
+  'The device is out of storage space, so this was not saved. Nothing was changed: ' +
+  'free some space and try again.';

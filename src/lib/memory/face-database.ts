@@ -2,6 +2,19 @@ import type { MemoryCore } from './core';
 import { MemoryError, READ_ONLY_MESSAGE } from './errors';
 import { importPersons } from './import-persons';
 import { cropKey, unlabeledCropKey } from './keys';
+import {
+  exportMemory,
+  previewBackup,
+  type ExportOptions,
+  type ExportResult,
+  type PreviewBackupOptions,
+} from './export-import';
+import {
+  previewOriginal,
+  type OriginalInput,
+  type PreviewOriginalOptions,
+} from './import-original';
+import { applyImport, cancelImport, type ImportPreview, type ImportResult } from './import-run';
 import { discardUnlabeled, getUnlabeled, labelFace, labelFaces, queueUnlabeled } from './labelling';
 import { maintain } from './maintenance';
 import { openCore, rebuildCore, type OpenOptions } from './open';
@@ -37,6 +50,7 @@ import {
   type QueueUnknownResult,
 } from './unknowns';
 import { checkId, type EmbeddingInput } from './validate';
+import { verifyConsistency, type ConsistencyReport, type VerifyOptions } from './verify';
 
 export type { OpenOptions };
 
@@ -216,6 +230,11 @@ export class FaceDatabase {
     return this.#core.serial(() => stats(this.#core));
   }
 
+  /** Checks that storage, SQLite and the index agree (verify.ts); reads only, repairs nothing. */
+  async verify(opts?: VerifyOptions): Promise<ConsistencyReport> {
+    return this.#core.serial(() => verifyConsistency(this.#core, opts));
+  }
+
   /** Rebuilds the index from the stored embeddings, retraining IVF. */
   async rebuildIndex(signal?: AbortSignal): Promise<MemoryStats> {
     signal?.throwIfAborted();
@@ -281,6 +300,38 @@ export class FaceDatabase {
     queued: ReembeddedQueued[] = [],
   ): Promise<AdoptResult> {
     return adoptModel(this.#core, modelId, dim, queued);
+  }
+
+  // ── export and import (export-import.ts, import-original.ts, import-run.ts) ──
+
+  /** The whole memory as one (optionally encrypted) file. */
+  async exportArchive(opts: ExportOptions): Promise<ExportResult> {
+    return exportMemory(this.#core, opts);
+  }
+
+  /** Opens an export file and says what importing it would change; nothing is written. */
+  async previewImport(
+    file: Blob | Uint8Array,
+    opts?: PreviewBackupOptions,
+  ): Promise<ImportPreview> {
+    return previewBackup(this.#core, file, opts);
+  }
+
+  /** Reads the Python original's folder (or a zip of it) and says what importing it would change. */
+  async previewOriginal(
+    input: OriginalInput,
+    opts?: PreviewOriginalOptions,
+  ): Promise<ImportPreview> {
+    return previewOriginal(this.#core, input, opts);
+  }
+
+  /** Writes the import last previewed (by its preview id). */
+  async applyImport(previewId: string, signal?: AbortSignal): Promise<ImportResult> {
+    return applyImport(this.#core, previewId, signal);
+  }
+
+  cancelImport(): void {
+    cancelImport(this.#core);
   }
 
   /** The match threshold (a setting, not stored here), changed at once for the next search. */

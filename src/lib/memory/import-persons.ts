@@ -30,8 +30,15 @@ function check(core: MemoryCore, e: ImportPerson, i: number): Checked {
     );
   }
   let vectors: Float32Array;
-  if (Array.isArray(e.embeddings)) vectors = unitMatrix(e.embeddings, dim);
-  else if (e.embeddings instanceof Float32Array && e.embeddings.length % dim === 0) {
+  if (Array.isArray(e.embeddings)) {
+    try {
+      vectors = unitMatrix(e.embeddings, dim);
+    } catch (error) {
+      // Say which person: an import of another model's vectors fails on every one of them.
+      if (!(error instanceof MemoryError)) throw error;
+      throw new MemoryError(error.code, `${where}: ${error.message}`);
+    }
+  } else if (e.embeddings instanceof Float32Array && e.embeddings.length % dim === 0) {
     const n = e.embeddings.length / dim;
     vectors = unitMatrix(
       Array.from({ length: n }, (_, r) =>

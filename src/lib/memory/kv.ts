@@ -1,5 +1,5 @@
 import { createStore, promisifyRequest, type UseStore } from 'idb-keyval';
-import { MemoryError } from './errors';
+import { MemoryError, STORAGE_FULL_MESSAGE } from './errors';
 
 /**
  * Test hook called inside the write transaction after each put or delete
@@ -49,30 +49,43 @@ export class KvStore {
     });
   }
 
+  /** Every key under a prefix, in key order, without reading the values. */
+  keys(prefix: string): Promise<string[]> {
+    return this.#store('readonly', async (s) => {
+      const range = IDBKeyRange.bound(prefix, prefix + '\uffff');
+      return (await promisifyRequest(s.getAllKeys(range))).map(String);
+    });
+  }
+
+  /**
+   * Writes in one transaction with `durability: 'strict'`: the browser reports
+   * completion only once the data is flushed to disk, so what the UI calls
+   * done survives a power cut, not just a crash of the browser.
+   */
   async commit(writes: WriteSet, hook?: WriteStepHook): Promise<void> {
     try {
-      await this.#store('readwrite', (s) => {
-        const tx = s.transaction;
-        const done = promisifyRequest(tx);
-        try {
-          for (const [key, value] of writes.puts) {
-            s.put(value, key);
-            hook?.(`put:${key}`, tx);
-          }
-          for (const key of writes.deletes) {
-            s.delete(key);
-            hook?.(`delete:${key}`, tx);
-          }
-          hook?.('commit', tx);
-        } catch (error) {
-          // A throw inside the callback does not end the transaction by itself:
-          // without this abort the puts already queued would still commit.
-          abortQuietly(tx);
-          done.catch(() => undefined);
-          throw error;
+      const db = await this.#store('readonly', (s) => s.transaction.db);
+      const tx = db.transaction('memory', 'readwrite', { durability: 'strict' });
+      const store = tx.objectStore('memory');
+      const done = promisifyRequest(tx);
+      try {
+        for (const [key, value] of writes.puts) {
+          store.put(value, key);
+          hook?.(`put:${key}`, tx);
         }
-        return done;
-      });
+        for (const key of writes.deletes) {
+          store.delete(key);
+          hook?.(`delete:${key}`, tx);
+        }
+        hook?.('commit', tx);
+      } catch (error) {
+        // A throw between requests does not end the transaction by itself:
+        // without this abort the puts already queued would still commit.
+        abortQuietly(tx);
+        done.catch(() => undefined);
+        throw error;
+      }
+      await done;
     } catch (error) {
       if (error instanceof MemoryError) throw error;
       throw storageError(error);
@@ -96,11 +109,7 @@ function abortQuietly(tx: IDBTransaction): void {
 function storageError(error: unknown): MemoryError {
   const name = error instanceof DOMException || error instanceof Error ? error.name : '';
   if (name === 'QuotaExceededError') {
-    return new MemoryError(
-      'storage-failed',
-      'The browser has no more room for this memory. Nothing was changed; free some space and try again.',
-      { cause: error },
-    );
+    return new MemoryError('storage-full', STORAGE_FULL_MESSAGE, { cause: error });
   }
   const detail = error instanceof Error ? `: ${error.message}` : '';
   return new MemoryError(

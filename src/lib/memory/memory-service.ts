@@ -68,6 +68,13 @@ export function createMemoryService(env: { sqlWasmUrl?: string } = {}) {
     adoptModel: (...a: Parameters<FaceDatabase['adoptModel']>) => need().adoptModel(...a),
     setThreshold: (thresholdCosine: number) => need().setThreshold(thresholdCosine),
     rebuildIndex: () => need().rebuildIndex(),
+    exportArchive: (o: Parameters<FaceDatabase['exportArchive']>[0]) => need().exportArchive(o),
+    previewImport: (file: Blob, passphrase?: string) => need().previewImport(file, { passphrase }),
+    previewOriginal: (input: Parameters<FaceDatabase['previewOriginal']>[0]) =>
+      need().previewOriginal(input, { sqlWasmUrl: env.sqlWasmUrl }),
+    applyImport: (previewId: string) => need().applyImport(previewId),
+    cancelImport: () => db?.cancelImport(),
+    verify: (...a: Parameters<FaceDatabase['verify']>) => need().verify(...a),
     /** The page calls this on `pagehide` (workers do not get that event). */
     flush: async () => {
       await db?.flush();

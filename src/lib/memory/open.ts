@@ -17,6 +17,7 @@ import { maintain } from './maintenance';
 import { META, readMeta, readMetaNumber } from './meta';
 import { schemaVersion, migrate, SCHEMA_VERSION } from './schema';
 import { loadSqlJs, replaySteps } from './sql';
+import { sqliteFileProblem } from './sqlite-file';
 import type { Database, SqlJsStatic } from 'sql.js';
 import type { OpenReport } from './types';
 
@@ -109,16 +110,22 @@ export async function openCore(o: OpenOptions): Promise<{ core: MemoryCore; repo
     const checkpoint = kv.get<Checkpoint>(faissKey(config.modelId));
     checkpoint.catch(() => undefined);
     const [snapshot, stored] = await Promise.all([
-      kv.get<Uint8Array>(SQLITE_KEY),
+      kv.get<unknown>(SQLITE_KEY),
       kv.getPrefix<JournalEntry>(JOURNAL_PREFIX),
     ]);
     const journal = stored.map(([key, entry]) => checkedEntry(key, entry));
+    const fresh = snapshot === undefined;
+    // A new memory has nothing stored at all; faces without a database are not one.
+    if (fresh && !journal.length && (await kv.keys('')).length) {
+      throw new MemoryError('storage-corrupt', `This memory's database is missing. ${KEPT}`);
+    }
     const opened = loadSql(SQL, snapshot, journal);
     db = opened.db;
-    const fresh = !snapshot;
     const from = migrate(db);
     const migratedFrom = !fresh && from < SCHEMA_VERSION ? from : null;
-    const dbId = readMeta(db, META.dbId)!;
+    const dbId = readMeta(db, META.dbId);
+    if (!dbId)
+      throw new MemoryError('storage-corrupt', `This memory's database is damaged. ${KEPT}`);
     const ctx = { db, kv, faiss, dbId, modelId: config.modelId, dim: config.dim };
     const restored = await restoreIndex(ctx, journal, await checkpoint);
     core = new MemoryCore(config, db, kv, faiss, restored.index, lock, dbId);
@@ -170,18 +177,21 @@ export async function openCore(o: OpenOptions): Promise<{ core: MemoryCore; repo
   }
 }
 
+/** Said by every refusal to open damaged storage: the open writes nothing before it checks. */
+const KEPT = 'Nothing was changed: the stored data is kept as it was.';
+
 function checkedEntry(key: string, entry: unknown): JournalEntry {
   if (!isJournalEntry(entry) || entry.seq !== journalSeqOf(key)) {
-    throw new MemoryError('storage-corrupt', `This memory's journal is damaged (${key}).`);
+    throw new MemoryError('storage-corrupt', `This memory's journal is damaged (${key}). ${KEPT}`);
   }
   return entry;
 }
 
 /** The snapshot (or a new database) with every later journal entry replayed, in order. */
-function loadSql(SQL: SqlJsStatic, snapshot: Uint8Array | undefined, journal: JournalEntry[]) {
-  if (!snapshot) {
+function loadSql(SQL: SqlJsStatic, snapshot: unknown, journal: JournalEntry[]) {
+  if (snapshot === undefined) {
     if (journal.length) {
-      throw new MemoryError('storage-corrupt', "This memory's database file is missing.");
+      throw new MemoryError('storage-corrupt', `This memory's database is missing. ${KEPT}`);
     }
     const db = new SQL.Database();
     migrate(db);
@@ -193,7 +203,14 @@ function loadSql(SQL: SqlJsStatic, snapshot: Uint8Array | undefined, journal: Jo
     ]);
     return { db, snapSeq: 0, replayed: 0 };
   }
-  const db = new SQL.Database(snapshot);
+  const problem = sqliteFileProblem(snapshot);
+  if (problem) {
+    throw new MemoryError(
+      'storage-corrupt',
+      `This memory's database could not be read (${problem}). ${KEPT}`,
+    );
+  }
+  const db = new SQL.Database(snapshot as Uint8Array);
   try {
     if (schemaVersion(db) > SCHEMA_VERSION) migrate(db); // throws schema-too-new
     const snapSeq = readMetaNumber(db, META.seq);
@@ -203,7 +220,7 @@ function loadSql(SQL: SqlJsStatic, snapshot: Uint8Array | undefined, journal: Jo
       if (entry.seq !== expected) {
         throw new MemoryError(
           'storage-corrupt',
-          `This memory's journal has a gap before ${entry.seq}.`,
+          `This memory's journal has a gap before ${entry.seq}. ${KEPT}`,
         );
       }
       replaySteps(db, entry.sql);
@@ -213,9 +230,12 @@ function loadSql(SQL: SqlJsStatic, snapshot: Uint8Array | undefined, journal: Jo
   } catch (error) {
     db.close();
     if (error instanceof MemoryError) throw error;
-    throw new MemoryError('storage-corrupt', "This memory's database could not be read.", {
-      cause: error,
-    });
+    const detail = error instanceof Error ? error.message : String(error);
+    throw new MemoryError(
+      'storage-corrupt',
+      `This memory's database could not be read (${detail}). ${KEPT}`,
+      { cause: error },
+    );
   }
 }
 

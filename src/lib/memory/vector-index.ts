@@ -103,6 +103,11 @@ export class VectorIndex {
     return new VectorIndex(faiss, read, kind, dim);
   }
 
+  /** The sample id of every stored vector, in storage order. */
+  sampleIds(): number[] {
+    return Array.from(this.map.idMap, Number);
+  }
+
   add(ids: readonly number[], vectors: Float32Array): void {
     if (ids.length) this.map.addWithIds(vectors, ids);
   }

@@ -8,7 +8,7 @@
 import { TransferError } from './errors';
 
 export const ARCHIVE_TYPE = 'visio-memoria-export';
-export const ARCHIVE_FORMAT_VERSION = 1;
+export const ARCHIVE_FORMAT_VERSION = 2;
 
 export interface ManifestModel {
   id: string;
@@ -44,8 +44,15 @@ export interface ArchiveInMigration {
 }
 export type Migration = (from: ArchiveInMigration) => ArchiveInMigration;
 
-/** MIGRATIONS[v] upgrades format v to v + 1. Version 1 is the first: nothing to upgrade yet. */
-export const MIGRATIONS: Readonly<Record<number, Migration>> = {};
+/**
+ * MIGRATIONS[v] upgrades format v to v + 1.
+ * 1 → 2: version 2 added `emb/<model>/<personId>.ids.json` (the sample id of each row). A
+ * version-1 file has none; its rows are in ascending sample-id order of that person's samples
+ * of that model, which is what a reader assumes when the ids file is absent. Nothing to rewrite.
+ */
+export const MIGRATIONS: Readonly<Record<number, Migration>> = {
+  1: (archive) => archive,
+};
 
 /** Model ids and person ids become path segments: keep them to a safe alphabet. */
 export const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;

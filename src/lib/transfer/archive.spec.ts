@@ -82,7 +82,7 @@ describe('writeArchive / readArchive', () => {
     expect(migratedFrom).toBeNull();
     expect(manifest).toMatchObject({
       type: 'visio-memoria-export',
-      formatVersion: 1,
+      formatVersion: ARCHIVE_FORMAT_VERSION,
       appVersion: '0.1.0',
       models: [
         { id: 'dinov3-vitb16', dim: 768, samples: 4, unlabeled: 1, faiss: true },
@@ -216,6 +216,35 @@ describe('writeArchive / readArchive', () => {
     const controller = new AbortController();
     controller.abort();
     await expect(writeArchive(parts, { signal: controller.signal })).rejects.toThrow(/abort/i);
+  });
+});
+
+describe('sample ids per row (format 2)', () => {
+  it('round-trips them, refuses ones that do not fit, and reads a format-1 file without them', async () => {
+    const parts = await makeParts();
+    parts.models[0]!.sampleIds = new Map([
+      [1, [11, 12, 15]],
+      [7, [40]],
+    ]);
+    const file = await writeArchive(parts);
+    const { parts: back, manifest } = await readArchive(file);
+    expect(manifest.formatVersion).toBe(2);
+    expect(back.models[0]!.sampleIds).toEqual(parts.models[0]!.sampleIds);
+    expect(strFromU8(unzipSync(file)['emb/dinov3-vitb16/1.ids.json']!)).toBe('[11,12,15]');
+
+    const wrong = await makeParts();
+    wrong.models[0]!.sampleIds = new Map([[1, [11, 12]]]);
+    expect(await codeOf(writeArchive(wrong))).toBe('ARCHIVE_BAD_PARTS');
+
+    // A format-1 reader's file: no ids, version 1 — upgraded on reading.
+    const v1 = repack(await writeArchive(await makeParts()), (files) => {
+      const m = JSON.parse(strFromU8(files['manifest.json']!)) as { formatVersion: number };
+      m.formatVersion = 1;
+      files['manifest.json'] = strToU8(JSON.stringify(m));
+    });
+    const read = await readArchive(v1);
+    expect(read.migratedFrom).toBe(1);
+    expect(read.parts.models[0]!.sampleIds).toBeUndefined();
   });
 });
 

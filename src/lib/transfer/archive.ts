@@ -5,9 +5,12 @@
  *                                       every other entry's size and SHA-256, settings
  *   sqlite.db                           the sql.js database
  *   emb/<model>/<personId>.f32          a person's samples, n×dim float32 little-endian
+ *   emb/<model>/<personId>.ids.json     the sample id of each of those rows (format 2; without
+ *                                       it, rows are in ascending sample-id order)
  *   emb/<model>/unl/<faceId>.f32        an unlabeled face's embedding
  *   crops/<path>                        face images (PNG/WebP), paths chosen by the caller
- *   faiss/<model>.index                 FAISS write_index bytes
+ *   faiss/<model>.index                 FAISS write_index bytes (the memory writes its
+ *                                       IndexIDMap2, whose labels are sample ids)
  *   faiss/<model>.mapping.json          FAISS row → person id
  *
  * `parts` is a plain object so this module knows nothing of the memory layer. Reading
@@ -33,6 +36,8 @@ export interface ArchiveModelParts {
   dim: number;
   /** personId → that person's samples, n×dim row-major. */
   persons: Map<number, Float32Array>;
+  /** personId → the sample id of each row of `persons` (optional; same length as its rows). */
+  sampleIds?: Map<number, number[]>;
   /** unlabeled face id → its embedding (dim values). */
   unlabeled: Map<number, Float32Array>;
   faiss?: { index: Uint8Array; mapping: number[] };
@@ -105,6 +110,13 @@ export async function writeArchive(
       }
       samples += rows.length / model.dim;
       entries.set(`emb/${model.id}/${personId}.f32`, f32Bytes(rows));
+    }
+    for (const [personId, ids] of model.sampleIds ?? []) {
+      const rows = model.persons.get(personId);
+      if (!rows || ids.length !== rows.length / model.dim || !ids.every(idOk)) {
+        throw badParts(`the sample ids of person ${personId} of model ${model.id} do not fit`);
+      }
+      entries.set(`emb/${model.id}/${personId}.ids.json`, strToU8(JSON.stringify(ids)));
     }
     for (const [faceId, row] of model.unlabeled) {
       if (!idOk(faceId) || row.length !== model.dim) {
@@ -247,7 +259,20 @@ function toParts(manifest: ArchiveManifest, files: Map<string, Uint8Array>): Arc
   for (const [path, bytes] of files) {
     if (path === MANIFEST || path === 'sqlite.db') continue;
     let m: RegExpExecArray | null;
-    if ((m = /^emb\/([^/]+)\/(unl\/)?(\d+)\.f32$/.exec(path))) {
+    if ((m = /^emb\/([^/]+)\/(\d+)\.ids\.json$/.exec(path))) {
+      const model = models.get(m[1]!);
+      if (!model) throw corrupt(`${path} belongs to a model the manifest does not list`);
+      let ids: unknown;
+      try {
+        ids = JSON.parse(strFromU8(bytes));
+      } catch {
+        ids = null;
+      }
+      if (!Array.isArray(ids) || !ids.every((id) => idOk(id as number))) {
+        throw corrupt(`${path} is not a list of sample ids`);
+      }
+      (model.sampleIds ??= new Map()).set(Number(m[2]), ids as number[]);
+    } else if ((m = /^emb\/([^/]+)\/(unl\/)?(\d+)\.f32$/.exec(path))) {
       const model = models.get(m[1]!);
       if (!model) throw corrupt(`${path} belongs to a model the manifest does not list`);
       const vectors = f32From(bytes, model.dim, path);
@@ -275,6 +300,12 @@ function toParts(manifest: ArchiveManifest, files: Map<string, Uint8Array>): Arc
   }
   for (const want of manifest.models) {
     const got = models.get(want.id)!;
+    for (const [personId, ids] of got.sampleIds ?? []) {
+      const rows = got.persons.get(personId);
+      if (!rows || rows.length !== ids.length * got.dim) {
+        throw corrupt(`the sample ids of person ${personId} (${want.id}) do not match its rows`);
+      }
+    }
     let samples = 0;
     for (const rows of got.persons.values()) samples += rows.length / got.dim;
     if (

@@ -35,7 +35,13 @@ export type TransferErrorCode =
   | 'ARCHIVE_UNLISTED_FILE'
   | 'ARCHIVE_BAD_PARTS'
   | 'PASSPHRASE_REQUIRED'
-  | 'WRONG_PASSPHRASE';
+  | 'WRONG_PASSPHRASE'
+  // importing into the memory
+  | 'IMPORT_DIM_MISMATCH'
+  | 'IMPORT_SCHEMA_TOO_NEW'
+  | 'IMPORT_BAD_DATA'
+  | 'IMPORT_PARTIAL'
+  | 'IMPORT_EXPIRED';
 
 export class TransferError extends AppError {
   declare readonly code: TransferErrorCode;

@@ -168,3 +168,50 @@ export function faissStoredVectors(bytes: Uint8Array): FaissStoredVector[] {
   if (c.pos !== bytes.length) throw bad('has trailing bytes');
   return out;
 }
+
+const ID_MAP_HEADER_BYTES = 37; // fourcc d ntotal dummy dummy is_trained metric
+
+/**
+ * An `IndexIDMap2` file around an existing index file, as FAISS's write_index writes one:
+ * 'IxM2', the map's header (copied from the inner index), the inner index's bytes unchanged,
+ * then the id map (u64 n, i64 × n). `ids[r]` is the label of the inner index's row r. This is
+ * how the Python original's own index becomes the memory's (labels = sample ids) without
+ * re-adding or retraining anything.
+ */
+export function wrapInIdMap2(inner: Uint8Array, ids: readonly number[]): Uint8Array {
+  const info = readFaissHeader(inner);
+  if (info.kind === 'other') throw bad(`is a ${info.fourcc} index, which cannot be wrapped`);
+  if (info.metricType > 1) throw bad('uses a metric with an argument, which cannot be wrapped');
+  if (ids.length !== info.ntotal) throw bad(`has ${info.ntotal} rows, not ${ids.length} ids`);
+  const out = new Uint8Array(ID_MAP_HEADER_BYTES + inner.length + 8 + 8 * ids.length);
+  const view = new DataView(out.buffer);
+  out.set([0x49, 0x78, 0x4d, 0x32]); // 'IxM2'
+  view.setInt32(4, info.dim, true);
+  view.setBigInt64(8, BigInt(info.ntotal), true);
+  view.setBigInt64(16, 1n << 20n, true);
+  view.setBigInt64(24, 1n << 20n, true);
+  out[32] = inner[32]!; // is_trained, as the inner index says
+  view.setInt32(33, info.metricType, true);
+  out.set(inner, ID_MAP_HEADER_BYTES);
+  let at = ID_MAP_HEADER_BYTES + inner.length;
+  view.setBigUint64(at, BigInt(ids.length), true);
+  at += 8;
+  for (const id of ids) {
+    if (!Number.isSafeInteger(id)) throw bad('would get a label that is not an integer');
+    view.setBigInt64(at, BigInt(id), true);
+    at += 8;
+  }
+  return out;
+}
+
+/** The labels of an `IndexIDMap2` file's rows, in row order (its trailing id map). */
+export function idMap2Ids(bytes: Uint8Array): number[] {
+  const c = new Cursor(bytes);
+  const info = readHeader(c);
+  if (info.fourcc !== 'IxM2' && info.fourcc !== 'IxMp') throw bad('is not an IndexIDMap');
+  const start = bytes.length - 8 - 8 * info.ntotal;
+  if (start < ID_MAP_HEADER_BYTES) throw bad('is truncated');
+  const tail = new Cursor(bytes, start);
+  if (tail.u64() !== info.ntotal) throw bad('has an id map of another length');
+  return Array.from({ length: info.ntotal }, () => tail.i64());
+}

@@ -12,3 +12,6 @@ keepErrorCodes(Comlink.transferHandlers);
 const api = createMemoryService({ sqlWasmUrl });
 export type MemoryWorkerApi = typeof api;
 Comlink.expose(api);
+// For e2e tests (Playwright's worker.evaluate, e.g. api.verify() after a crash): only code
+// running in this worker sees its global scope; the page reaches the API through Comlink alone.
+(self as unknown as { memoryApi: MemoryWorkerApi }).memoryApi = api;
