@@ -5,6 +5,7 @@
  */
 import { proxy, transfer, type Remote } from 'comlink';
 import { FramePump } from '../camera/frame-pump';
+import { forcedProvider } from '../diagnostics/provider-preference';
 import { handleError } from '../errors';
 import { faceQuality, TrackIdentities } from '../live/track-identities';
 import type { Candidate, Identification } from '../memory/types';
@@ -32,6 +33,7 @@ export type VisionStatus = 'idle' | 'loading' | 'ready' | 'error';
 
 export class LiveState {
   faces = $state.raw<LiveFace[]>([]);
+  lastFaces = $state.raw<LiveFace[]>([]);
   paused = $state(false);
   fps = $state(0);
   visionStatus = $state<VisionStatus>('idle');
@@ -66,6 +68,7 @@ export class LiveState {
           this.fallbackMessage = message;
           this.toasts.show(message, 'info');
         }),
+        forcedProvider(),
       );
       this.detectorProvider = (await this.vision.locatorProvider()) ?? null;
       this.visionStatus = 'ready';
@@ -96,6 +99,8 @@ export class LiveState {
     this.#video = null;
     if (this.#fpsTimer) clearInterval(this.#fpsTimer);
     this.#fpsTimer = null;
+    // What was in view when the live view closed (the settings' threshold preview uses it).
+    if (this.faces.some((f) => !f.pending)) this.lastFaces = this.faces.filter((f) => !f.pending);
     this.faces = [];
   }
 

@@ -84,3 +84,27 @@ describe('VisionService.processFrame', () => {
     expect(back).toMatchObject({ id: 'face-fr512', dim: 512, origin: 'bundled' });
   });
 });
+
+describe('VisionService.embedAll', () => {
+  it('embeds every face of a group photo, largest first, each with its crop', async () => {
+    const faces = await service.embedAll(group);
+    expect(faces).toHaveLength(5);
+    const areas = faces.map((f) => (f.box.x2 - f.box.x1) * (f.box.y2 - f.box.y1));
+    expect(areas).toEqual([...areas].sort((a, b) => b - a));
+    for (const f of faces) {
+      expect(f.embedding.length).toBe(service.info()!.dim);
+      expect(f.crop.width).toBeGreaterThan(0);
+    }
+    // Five different people: no two embeddings of the photo look alike.
+    for (let i = 0; i < faces.length; i++) {
+      for (let j = i + 1; j < faces.length; j++) {
+        let dot = 0;
+        for (let k = 0; k < faces[i]!.embedding.length; k++) {
+          dot += faces[i]!.embedding[k]! * faces[j]!.embedding[k]!;
+        }
+        expect(dot).toBeLessThan(service.info()!.thresholdCosine);
+      }
+    }
+    expect(await service.embedAll(group, 2)).toHaveLength(2);
+  });
+});

@@ -191,6 +191,27 @@ export class VisionService {
   }
 
   /**
+   * Every face of a photo (largest first, at most `maxFaces`), each embedded
+   * with its crop: a group photo to enrol several people from.
+   */
+  async embedAll(img: RgbaImage, maxFaces = 20): Promise<StillFace[]> {
+    const { locator, embedder } = this.#ready();
+    const faces = (await locator.locate(img, this.opts.detect))
+      .sort((a, b) => area(b) - area(a))
+      .slice(0, maxFaces);
+    const out: StillFace[] = [];
+    for (const face of faces) {
+      out.push({
+        box: rect(face),
+        score: face.score,
+        embedding: await embedder.embed(img, face),
+        crop: faceThumbnail(img, face),
+      });
+    }
+    return out;
+  }
+
+  /**
    * Switches to the registry's embedder `id` (downloading it once if it is
    * remote). On any failure the previous embedder stays in use.
    */

@@ -23,6 +23,8 @@ export type EncodedFrame = Omit<FrameResult, 'faces'> & { faces: EncodedFace[] }
 export type EncodedStill = Omit<StillFace, 'crop'> & { crop: Blob };
 
 let service: VisionService | undefined;
+/** Photos are looked at with at most this many pixels on the longer side. */
+const PHOTO_MAX_SIDE = 1600;
 let setup: { env: SessionEnv; source: ModelSource } | undefined;
 /**
  * A second model being prepared for a switch (settings): loaded, used to
@@ -62,6 +64,12 @@ const api = {
     return f && { ...f, crop: await encodeImage(f.crop) };
   },
 
+  /** Every face of a photo (already scaled by the page), with encoded crops. */
+  async embedPhoto(image: ImageBitmap): Promise<EncodedStill[]> {
+    const faces = await ready().embedAll(bitmapToRgba(image, PHOTO_MAX_SIDE));
+    return Promise.all(faces.map(async (f) => ({ ...f, crop: await encodeImage(f.crop) })));
+  },
+
   useEmbedder: (id: string, onProgress?: (p: DownloadProgress) => void) =>
     ready().useEmbedder(id, { onProgress }),
   useEmbedderFiles: (id: string, files: { name: string; bytes: Uint8Array }[]) =>
@@ -69,12 +77,15 @@ const api = {
   cancelLoad: () => ready().cancelLoad(),
   /** Loads `id` (downloading it once) beside the model in use, for a switch. */
   async stageEmbedder(id: string, onProgress?: (p: DownloadProgress) => void) {
-    return stage((s) => s.useEmbedder(id, { onProgress }));
+    const info = await stage((s) => s.useEmbedder(id, { onProgress }));
+    kept.delete(id); // a download was stored: find out again
+    return info;
   },
   /** As stageEmbedder, from files the user picked; kept offline under the model's address. */
   async stageEmbedderFiles(id: string, files: { name: string; bytes: Uint8Array }[]) {
     const info = await stage((s) => s.useEmbedderFiles(id, files));
     await keepOffline(id, files).catch(() => undefined); // only a cache: the switch goes on
+    kept.delete(id);
     return info;
   },
   /** The staged model's embedding of the largest face in `image` (a stored crop). */
@@ -101,9 +112,7 @@ const api = {
   /** Ids of the downloadable models whose files are all kept offline. */
   async storedModels(): Promise<string[]> {
     const out: string[] = [];
-    for (const e of embedders) {
-      if (e.source.kind === 'remote' && (await isStored(e.source.url, store))) out.push(e.id);
-    }
+    for (const e of embedders) if (await isKept(e.id)) out.push(e.id);
     return out;
   },
   /** Deletes the offline copy of a downloadable model. */
@@ -112,15 +121,31 @@ const api = {
     if (spec?.source.kind !== 'remote') return;
     const url = spec.source.url;
     const model = await store.get(url);
+    await store.delete(url); // first: without it the rest no longer counts as stored
     for (const ref of model ? inspectOnnx(model).external : []) {
       await store.delete(new URL(ref.location, url).href);
     }
-    await store.delete(url);
+    kept.set(id, false);
   },
   info: () => ready().info(),
   locatorProvider: () => ready().locatorProvider(),
   resetTracker: () => ready().resetTracker(),
 };
+
+/**
+ * Whether a downloadable model is kept offline, found once per session
+ * (a DINOv3 export is hundreds of MB: reading it at every visit of the
+ * settings would be wasteful); stage and forget keep the answer current.
+ */
+const kept = new Map<string, boolean>();
+
+async function isKept(id: string): Promise<boolean> {
+  const spec = getEmbedderSpec(id);
+  if (spec?.source.kind !== 'remote') return false;
+  const known = kept.get(id) ?? (await isStored(spec.source.url, store).catch(() => false));
+  kept.set(id, known);
+  return known;
+}
 
 async function stage(load: (s: VisionService) => Promise<unknown>) {
   if (!setup) throw new Error('vision.worker: init() first');

@@ -1,0 +1,329 @@
+/**
+ * Changing the embedding model from the settings: load the new model beside
+ * the one in use (downloading it once, or from picked files), embed every
+ * stored crop again with it, then let the memory adopt it and reopen.
+ *
+ * Until the last step nothing the app uses changes: the live view runs on
+ * the old model and memory, so Cancel (or a closed tab) leaves it working,
+ * and the vectors stored so far are reused by the next attempt.
+ */
+import { proxy, transfer, type Remote } from 'comlink';
+import { describeError, isAbort } from '../errors';
+import type { LeftBehind, ReembeddedQueued, ReembedPlan, ReembedSample } from '../memory/reembed';
+import type { DownloadProgress } from '../vision/model-store';
+import type { EmbedderInfo } from '../vision/service';
+import type { VisionApi } from '../workers/vision.worker';
+import type { AppState } from './app.svelte';
+
+/** What re-embedding needs; the page binds it to the workers, tests to in-process parts. */
+export interface ReembedDeps<I> {
+  plan(): Promise<ReembedPlan>;
+  sampleCrop(sampleId: number): Promise<Blob | undefined>;
+  queuedCrop(unlabeledId: number): Promise<Blob | undefined>;
+  decode(crop: Blob): Promise<I>;
+  /** The new model's embedding of the face in the crop; undefined when no face is found. */
+  embed(image: I): Promise<Float32Array | undefined>;
+  /** Stores one batch of sample vectors (one transaction). */
+  store(entries: { sampleId: number; embedding: Float32Array }[]): Promise<number>;
+}
+
+export interface ReembedProgress {
+  /** Crops handled so far (samples, then queued faces). */
+  done: number;
+  total: number;
+  /** Of those, crops in which the new model's detector found no face. */
+  notFound: number;
+}
+
+export interface ReembedRun {
+  plan: ReembedPlan;
+  /** Sample vectors stored by this run. */
+  embedded: number;
+  notFound: ReembedSample[];
+  queued: ReembeddedQueued[];
+  queuedNotFound: number;
+}
+
+/**
+ * Embeds every crop the plan lists, storing sample vectors in batches (so an
+ * interrupted run resumes), and returns the queued faces' vectors (the queue
+ * is small; they are stored when the model is adopted). Samples labelled
+ * while it runs are picked up by planning again at the end. Throws an
+ * AbortError when `signal` aborts; what was stored stays stored.
+ */
+export async function reembedAll<I>(
+  deps: ReembedDeps<I>,
+  opts: {
+    signal?: AbortSignal;
+    batchSize?: number;
+    onProgress?: (p: ReembedProgress) => void;
+  } = {},
+): Promise<ReembedRun> {
+  const batchSize = opts.batchSize ?? 8;
+  const tried = new Set<number>();
+  const notFound: ReembedSample[] = [];
+  let embedded = 0;
+  let plan = await deps.plan();
+  const progress: ReembedProgress = {
+    done: 0,
+    total: plan.todo.length + plan.queued.length,
+    notFound: 0,
+  };
+  opts.onProgress?.({ ...progress });
+
+  const embedCrop = async (crop: Blob | undefined): Promise<Float32Array | undefined> => {
+    opts.signal?.throwIfAborted();
+    let v: Float32Array | undefined;
+    try {
+      v = crop && (await deps.embed(await deps.decode(crop)));
+    } catch (error) {
+      if (isAbort(error)) throw error;
+      v = undefined; // an unreadable image is a face not found, not a failed switch
+    }
+    opts.signal?.throwIfAborted();
+    progress.done++;
+    if (!v) progress.notFound++;
+    opts.onProgress?.({ ...progress });
+    return v;
+  };
+
+  for (;;) {
+    const todo = plan.todo.filter((t) => !tried.has(t.sampleId));
+    if (!todo.length) break;
+    if (tried.size) {
+      progress.total += todo.length;
+      opts.onProgress?.({ ...progress });
+    }
+    for (let i = 0; i < todo.length; i += batchSize) {
+      const batch: { sampleId: number; embedding: Float32Array }[] = [];
+      for (const t of todo.slice(i, i + batchSize)) {
+        tried.add(t.sampleId);
+        const v = await embedCrop(await deps.sampleCrop(t.sampleId));
+        if (v) batch.push({ sampleId: t.sampleId, embedding: v });
+        else notFound.push(t);
+      }
+      if (batch.length) embedded += await deps.store(batch);
+    }
+    plan = await deps.plan();
+  }
+
+  const queued: ReembeddedQueued[] = [];
+  let queuedNotFound = 0;
+  for (const id of plan.queued) {
+    const v = await embedCrop(await deps.queuedCrop(id));
+    if (v) queued.push({ unlabeledId: id, embedding: v });
+    else queuedNotFound++;
+  }
+  return { plan, embedded, notFound, queued, queuedNotFound };
+}
+
+export type SwitchPhase =
+  'idle' | 'loading' | 'reembedding' | 'finishing' | 'done' | 'cancelled' | 'failed';
+
+export interface SwitchOutcome {
+  from: { id: string; displayName: string };
+  model: EmbedderInfo;
+  /** Samples embedded by this switch, and those whose vectors were already stored. */
+  reembedded: number;
+  reused: number;
+  searchable: number;
+  total: number;
+  /** Per person: samples left on another model (no face found again, or no crop at all). */
+  leftBehind: LeftBehind[];
+  queuedAdopted: number;
+  queuedLeft: number;
+}
+
+/** "3 of Amy's, 1 of Raj's": for the report after a switch. */
+export function describeLeftBehind(left: readonly LeftBehind[], kind: 'noCrop' | 'notEmbedded') {
+  return left
+    .filter((p) => p[kind] > 0)
+    .map((p) => ({ personId: p.personId, name: p.name, count: p[kind] }));
+}
+
+type PickedFile = { name: string; bytes: Uint8Array };
+
+/**
+ * The switch as the settings view shows it. One per app (it outlives the
+ * view: leaving the page does not stop a long re-embedding).
+ */
+export class ModelSwitch {
+  phase = $state<SwitchPhase>('idle');
+  /** The model being switched to. */
+  targetId = $state<string | null>(null);
+  download = $state.raw<DownloadProgress | null>(null);
+  progress = $state.raw<ReembedProgress | null>(null);
+  outcome = $state.raw<SwitchOutcome | null>(null);
+  error = $state<string | null>(null);
+  /** Downloadable models kept offline (all their files in Cache Storage). */
+  stored = $state.raw<ReadonlySet<string>>(new Set());
+  /** Dimensions read from models loaded before (a model's is known only once loaded). */
+  knownDims = $state.raw<Readonly<Record<string, number>>>(loadDims());
+  #abort: AbortController | null = null;
+
+  constructor(private readonly app: AppState) {}
+
+  /** Re-reads which models are kept offline. */
+  async refresh(): Promise<void> {
+    const { vision, live } = this.app;
+    if (live.model) this.#rememberDim(live.model);
+    this.stored = new Set(await vision.storedModels().catch(() => [] as string[]));
+  }
+
+  async forget(id: string): Promise<void> {
+    await this.app.vision.forgetModel(id);
+    await this.refresh();
+  }
+
+  #rememberDim(info: EmbedderInfo): void {
+    if (this.knownDims[info.id] === info.dim) return;
+    this.knownDims = { ...this.knownDims, [info.id]: info.dim };
+    try {
+      localStorage.setItem(DIMS_KEY, JSON.stringify(this.knownDims));
+    } catch {
+      /* only a hint for the list */
+    }
+  }
+
+  get busy(): boolean {
+    return this.phase === 'loading' || this.phase === 'reembedding' || this.phase === 'finishing';
+  }
+
+  /** Cancel is possible until the memory adopts the new model (a moment at the very end). */
+  get cancellable(): boolean {
+    return this.phase === 'loading' || this.phase === 'reembedding';
+  }
+
+  /**
+   * Switches to the registry model `id` (downloaded once and kept offline, or
+   * from `files`). Never throws: the outcome or the error is in the state.
+   */
+  async switchTo(id: string, files?: PickedFile[]): Promise<void> {
+    if (this.busy) return;
+    const { vision, memory, live, toasts } = this.app;
+    const from = live.model;
+    if (!from || !memory.ready) return;
+    const abort = (this.#abort = new AbortController());
+    this.phase = 'loading';
+    this.targetId = id;
+    this.error = null;
+    this.outcome = null;
+    this.download = null;
+    this.progress = null;
+    let staged = false;
+    try {
+      const next = files
+        ? await vision.stageEmbedderFiles(id, files)
+        : await vision.stageEmbedder(
+            id,
+            proxy((p: DownloadProgress) => (this.download = p)),
+          );
+      staged = true;
+      this.#rememberDim(next);
+      abort.signal.throwIfAborted();
+      this.phase = 'reembedding';
+      const api = memory.api;
+      const run = await reembedAll(this.#deps(vision, next), {
+        signal: abort.signal,
+        onProgress: (p) => (this.progress = p),
+      });
+      abort.signal.throwIfAborted();
+      this.phase = 'finishing';
+      const wasPaused = live.paused;
+      live.setPaused(true);
+      try {
+        const adopted = await api.adoptModel(next.id, next.dim, run.queued);
+        const model = await vision.commitStaged();
+        staged = false;
+        live.model = model;
+        this.app.settings.update({ modelId: model.id });
+        await this.app.openMemory(model);
+        memory.changed('all');
+        this.outcome = {
+          from: { id: from.id, displayName: from.displayName },
+          model,
+          reembedded: run.embedded,
+          reused: run.plan.ready - run.embedded,
+          searchable: adopted.searchable,
+          total: run.plan.total,
+          leftBehind: adopted.leftBehind,
+          queuedAdopted: adopted.queuedAdopted,
+          queuedLeft: adopted.queuedLeft,
+        };
+      } finally {
+        live.setPaused(wasPaused);
+      }
+      this.phase = 'done';
+      toasts.announce(`Now using ${this.outcome.model.displayName}.`);
+    } catch (error) {
+      if (isAbort(error) || abort.signal.aborted) {
+        this.phase = 'cancelled';
+        toasts.announce('Model change cancelled; the previous model is still in use.');
+      } else {
+        this.phase = 'failed';
+        this.error = describeError(error);
+      }
+    } finally {
+      if (staged) await vision.discardStaged().catch(() => undefined);
+      this.#abort = null;
+      await this.refresh().catch(() => undefined);
+    }
+  }
+
+  cancel(): void {
+    if (!this.cancellable) return;
+    this.#abort?.abort();
+    void this.app.vision.cancelStaged();
+  }
+
+  /** Back to idle after the user has read the outcome. */
+  dismiss(): void {
+    if (this.busy) return;
+    this.phase = 'idle';
+    this.outcome = null;
+    this.error = null;
+    this.targetId = null;
+  }
+
+  #deps(vision: Remote<VisionApi>, next: EmbedderInfo): ReembedDeps<ImageBitmap> {
+    const api = this.app.memory.api;
+    return {
+      plan: () => api.planReembed(next.id, next.dim),
+      sampleCrop: (id) => api.getSampleCrop(id),
+      queuedCrop: (id) => api.getUnlabeledCrop(id),
+      decode: (crop) => createImageBitmap(crop),
+      embed: (bitmap) => vision.embedStaged(transfer(bitmap, [bitmap])),
+      store: (entries) =>
+        api.storeReembedded(
+          next.id,
+          next.dim,
+          transfer(
+            entries,
+            entries.map((e) => e.embedding.buffer as ArrayBuffer),
+          ),
+        ),
+    };
+  }
+}
+
+const DIMS_KEY = 'visio.modelDims.v1';
+
+function loadDims(): Record<string, number> {
+  try {
+    const raw = JSON.parse(localStorage.getItem(DIMS_KEY) ?? '{}') as Record<string, unknown>;
+    return Object.fromEntries(
+      Object.entries(raw).filter(([, v]) => Number.isSafeInteger(v) && (v as number) > 0),
+    ) as Record<string, number>;
+  } catch {
+    return {};
+  }
+}
+
+const switches = new WeakMap<AppState, ModelSwitch>();
+
+/** The app's one ModelSwitch. */
+export function modelSwitchFor(app: AppState): ModelSwitch {
+  let s = switches.get(app);
+  if (!s) switches.set(app, (s = new ModelSwitch(app)));
+  return s;
+}

@@ -1,0 +1,33 @@
+/**
+ * diagnostics.worker: the "Check this device" tests of the settings, in a
+ * worker of their own (started when asked for, ended after), so that they
+ * exercise FAISS and ONNX Runtime exactly as the app's workers do without
+ * touching their state. A thin Comlink shell over ../diagnostics.
+ */
+import { expose } from 'comlink';
+import { loadFaiss } from '../faiss';
+import { deviceInfo } from '../diagnostics/device-info';
+import { faissSelfTest } from '../diagnostics/faiss-self-test';
+import { modelSelfTest, type ModelLayout } from '../diagnostics/model-self-test';
+import { browserSessionEnv } from '../vision/ort-browser';
+
+const api = {
+  deviceInfo,
+  async faissSelfTest() {
+    const t0 = performance.now();
+    const faiss = await loadFaiss();
+    const loadMs = performance.now() - t0;
+    return { ...faissSelfTest(faiss), loadMs };
+  },
+  /**
+   * WebGPU is forced (with WASM after it, so a failure says why), and a
+   * fallback adapter counts: the question is whether the path works here.
+   */
+  async modelSelfTest(layout: ModelLayout, provider: 'wasm' | 'webgpu') {
+    const env = await browserSessionEnv(() => undefined, provider);
+    return modelSelfTest(env, layout, provider);
+  },
+};
+
+expose(api);
+export type DiagnosticsApi = typeof api;
