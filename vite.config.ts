@@ -2,6 +2,7 @@ import { defineConfig, type Plugin } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { VitePWA } from 'vite-plugin-pwa';
 import { bundledModels } from './scripts/models-plugin.ts';
+import { CSP_HEADER } from './src/lib/privacy/csp.ts';
 
 /**
  * ONNX Runtime (and FAISS) use threads only when the page is cross-origin
@@ -14,6 +15,12 @@ export const isolationHeaders = {
   'Cross-Origin-Resource-Policy': 'same-origin',
 } as const;
 
+/** Sent with them: the Content-Security-Policy (src/lib/privacy/csp.ts; also public/_headers). */
+export const securityHeaders = {
+  ...isolationHeaders,
+  'Content-Security-Policy': CSP_HEADER,
+} as const;
+
 /** The largest file the service worker precaches (the bundled models and wasm). */
 const PRECACHE_MAX_BYTES = 64 * 1024 * 1024;
 
@@ -22,13 +29,13 @@ function isolation(): Plugin {
     name: 'visio:isolation-headers',
     configureServer(server) {
       server.middlewares.use((_req, res, next) => {
-        for (const [k, v] of Object.entries(isolationHeaders)) res.setHeader(k, v);
+        for (const [k, v] of Object.entries(securityHeaders)) res.setHeader(k, v);
         next();
       });
     },
     configurePreviewServer(server) {
       server.middlewares.use((_req, res, next) => {
-        for (const [k, v] of Object.entries(isolationHeaders)) res.setHeader(k, v);
+        for (const [k, v] of Object.entries(securityHeaders)) res.setHeader(k, v);
         next();
       });
     },

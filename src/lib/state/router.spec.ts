@@ -12,6 +12,7 @@ describe('parseRoute', () => {
     ['#/people/-3', { view: 'people' }],
     ['#/stats', { view: 'stats' }],
     ['#/settings', { view: 'settings' }],
+    ['#/data', { view: 'data' }],
     ['#/nonsense', { view: 'live' }],
   ])('%s', (hash, want) => {
     expect(parseRoute(hash)).toEqual(want);

@@ -6,7 +6,8 @@ export type Route =
   | { view: 'people' }
   | { view: 'person'; id: number }
   | { view: 'stats' }
-  | { view: 'settings' };
+  | { view: 'settings' }
+  | { view: 'data' };
 
 export function parseRoute(hash: string): Route {
   const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean);
@@ -23,6 +24,8 @@ export function parseRoute(hash: string): Route {
       return { view: 'stats' };
     case 'settings':
       return { view: 'settings' };
+    case 'data':
+      return { view: 'data' };
     default:
       return { view: 'live' };
   }
