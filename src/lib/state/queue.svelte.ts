@@ -2,7 +2,10 @@
 import { describeError, handleError } from '../errors';
 import { CropUrls } from './crop-urls';
 import type { Candidate } from '../memory/types';
+import { transfer, type Remote } from 'comlink';
+import type { VisionApi } from '../workers/vision.worker';
 import type { MemoryState } from './memory.svelte';
+import { decodePhoto } from './photo';
 import { groupQueue, groupSuggestions, type QueueGroup } from './queue-groups';
 import type { Toasts } from './toasts.svelte';
 
@@ -23,6 +26,8 @@ export class QueueState {
     private readonly memory: MemoryState,
     private readonly toasts: Toasts,
     private readonly topK: () => number,
+    /** The model's threshold: suggestions far below it are shown as unlikely. */
+    readonly threshold: () => number,
   ) {
     this.#cropUrls = new CropUrls((id) => this.memory.api.getUnlabeledCrop(id));
   }
@@ -55,6 +60,45 @@ export class QueueState {
     } finally {
       this.loading = false;
     }
+  }
+
+  /**
+   * Finds the faces in photos the user picked and queues them to be labelled
+   * (like faces from the camera: similar ones join a group).
+   */
+  async addPhotos(vision: Remote<VisionApi>, files: readonly File[]): Promise<void> {
+    if (this.busy || !files.length) return;
+    this.busy = true;
+    let found = 0;
+    try {
+      for (const file of files) {
+        try {
+          const bitmap = await decodePhoto(file, file.name);
+          const faces = await vision.embedPhoto(transfer(bitmap, [bitmap]));
+          if (!faces.length) {
+            this.toasts.show(`No face found in ${file.name}.`, 'info');
+            continue;
+          }
+          for (const f of faces) {
+            await this.memory.api.queueUnknown(f.crop, f.embedding, {
+              quality: f.score,
+              timestampMs: Date.now(),
+              maxPerGroup: 50,
+            });
+          }
+          found += faces.length;
+        } catch (error) {
+          this.toasts.show(describeError(error, `Reading ${file.name}`), 'error');
+        }
+      }
+      if (found) {
+        this.toasts.show(`${found} face${found > 1 ? 's' : ''} added to label.`, 'success');
+        this.memory.changed('queue');
+      }
+    } finally {
+      this.busy = false;
+    }
+    await this.load();
   }
 
   /** Names every face of the group; returns true when done. */

@@ -86,9 +86,13 @@ export async function launchApp(baseURL: string, opts: AppLaunch = {}): Promise<
   if (opts.onboarded !== false) {
     // Only on a fresh profile, so a test's own settings survive reloads and restarts.
     await context.addInitScript(() => {
-      const key = 'visio.settings.v1';
-      if (!localStorage.getItem(key))
-        localStorage.setItem(key, JSON.stringify({ onboarded: true }));
+      try {
+        const key = 'visio.settings.v1';
+        if (!localStorage.getItem(key))
+          localStorage.setItem(key, JSON.stringify({ onboarded: true }));
+      } catch {
+        // a document without storage (about:blank, opaque origins)
+      }
     });
   }
   const page = context.pages()[0] ?? (await context.newPage());
@@ -126,7 +130,9 @@ export const test = base.extend<Fixtures & { pageErrors: string[] }>({
     const open: LaunchedApp[] = [];
     await use(async (opts) => {
       const app = await launchApp(baseURL!, opts);
-      app.context.on('weberror', (e) => pageErrors.push(e.error().message));
+      app.context.on('weberror', (e) =>
+        pageErrors.push(`${e.error().message} (${e.page()?.url() ?? 'a worker'})`),
+      );
       open.push(app);
       return app;
     });

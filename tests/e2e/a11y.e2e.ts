@@ -1,0 +1,84 @@
+/**
+ * Every page at laptop and tablet sizes: an automated accessibility check
+ * (axe-core: no serious or critical violations) and a screenshot for people
+ * to look at (tests/.tmp/screenshots/).
+ */
+import AxeBuilder from '@axe-core/playwright';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from '@playwright/test';
+import { expect, newProfileDir, test } from './support/app';
+import { bbt, tmpDir } from './support/paths';
+import { expectInView, labelFirstGroup, queueCount } from './support/story';
+
+const shots = join(tmpDir, 'screenshots');
+const sizes = {
+  laptop: { width: 1280, height: 800 },
+  'tablet-portrait': { width: 800, height: 1280 },
+  'tablet-landscape': { width: 1280, height: 800 },
+} as const;
+
+async function check(page: Page, name: string): Promise<void> {
+  const result = await new AxeBuilder({ page })
+    .withTags(['wcag2a', 'wcag2aa', 'wcag21aa'])
+    .analyze();
+  const serious = result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
+  expect(serious, `axe on ${name}`).toEqual([]);
+}
+
+test('every page passes axe and is photographed at laptop and tablet sizes', async ({ launch }) => {
+  test.setTimeout(240_000);
+  mkdirSync(shots, { recursive: true });
+  const profileDir = newProfileDir();
+  // Some content first: a known person with a visit, and a face waiting.
+  let app = await launch({
+    camera: { image: bbt('penny/penny1.png'), options: { scale: 0.8 } },
+    profileDir,
+  });
+  await expectInView(app.page, ['Unknown']);
+  await labelFirstGroup(app.page, 'Penny');
+  await app.close();
+  app = await launch({ camera: { image: bbt('groups/bbt2.jpg') }, profileDir });
+  await expect(app.page.getByTestId('face-box')).toHaveCount(3, { timeout: 60_000 });
+  await expect.poll(() => queueCount(app.page), { timeout: 30_000 }).toBeGreaterThan(0);
+  await app.close();
+
+  for (const [label, viewport] of Object.entries(sizes)) {
+    app = await launch({ camera: { image: bbt('groups/bbt2.jpg') }, profileDir, viewport });
+    const { page } = app;
+    await expect(page.getByTestId('face-box').first()).toBeVisible({ timeout: 60_000 });
+    for (const [view, path, ready] of [
+      ['live', '/#/live', 'live-status'],
+      ['queue', '/#/queue', 'queue-group'],
+      ['people', '/#/people', 'person-link'],
+      ['stats', '/#/stats', 'stats'],
+      ['settings', '/#/settings', null],
+    ] as const) {
+      await page.goto(path);
+      if (ready) await expect(page.getByTestId(ready).first()).toBeVisible();
+      else await page.waitForTimeout(1000);
+      await check(page, `${view} (${label})`);
+      await page.screenshot({ path: join(shots, `${view}-${label}.png`), fullPage: true });
+    }
+    await page.getByRole('link', { name: 'People' }).click();
+    await page.getByTestId('person-link').first().click();
+    await expect(page.getByTestId('person-name')).toBeVisible();
+    await check(page, `person (${label})`);
+    await page.screenshot({ path: join(shots, `person-${label}.png`), fullPage: true });
+    await app.close();
+  }
+
+  // The first-start introduction, as a new user sees it.
+  app = await launch({ camera: { image: bbt('amy/amy1.png') }, onboarded: false });
+  await expect(app.page.getByTestId('onboarding')).toBeVisible();
+  await check(app.page, 'onboarding');
+  await app.page.screenshot({ path: join(shots, 'onboarding-laptop.png') });
+  await app.page.getByRole('button', { name: 'Next' }).click();
+  await app.page.getByRole('button', { name: 'Next' }).click();
+  await app.page.getByRole('button', { name: 'Start' }).click();
+  await expect(app.page.getByTestId('onboarding')).toBeHidden();
+  await app.page.reload();
+  await expect(app.page.getByTestId('onboarding')).toHaveCount(0);
+});

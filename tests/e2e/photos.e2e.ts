@@ -1,0 +1,57 @@
+/**
+ * Enrolling from photos: every face of a group photo is queued; a
+ * 50-megapixel photo is decoded small (no out-of-memory), a file that is not
+ * a picture is refused with a clear message and changes nothing.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect, test } from './support/app';
+import { bbt, tmpDir } from './support/paths';
+import { queueCount } from './support/story';
+
+function fiftyMegapixelPhoto(): string {
+  const dir = join(tmpDir, 'photos');
+  mkdirSync(dir, { recursive: true });
+  const out = join(dir, 'bbt1-50mp.jpg');
+  if (!existsSync(out)) {
+    execFileSync('ffmpeg', [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-y',
+      '-i',
+      bbt('groups/bbt1.jpg'),
+      '-vf',
+      'scale=8660:5774',
+      '-q:v',
+      '4',
+      out,
+    ]);
+  }
+  return out;
+}
+
+test('faces in photos are queued; a huge photo works; a non-picture is refused', async ({
+  launch,
+}) => {
+  const { page } = await launch({ camera: 'none', path: '/#/queue' });
+  await expect(page.getByTestId('queue-empty')).toBeVisible();
+  await expect(page.getByTestId('add-photos')).toBeEnabled({ timeout: 60_000 });
+
+  await page.getByTestId('add-photos').setInputFiles(bbt('groups/bbt3.jpg'));
+  await expect(page.getByText(/5 faces added to label/)).toBeVisible({ timeout: 60_000 });
+  await expect.poll(() => queueCount(page)).toBe(5);
+  await expect(page.getByTestId('queue-group')).toHaveCount(5);
+
+  // 8660×5774 = 50 megapixels: decoded at 1600 px, its four faces found.
+  await page.getByTestId('add-photos').setInputFiles(fiftyMegapixelPhoto());
+  await expect(page.getByText(/4 faces added to label/)).toBeVisible({ timeout: 60_000 });
+  await expect.poll(() => queueCount(page)).toBe(9);
+
+  const notAPicture = join(tmpDir, 'photos', 'notes.png');
+  writeFileSync(notAPicture, 'these are not pixels');
+  await page.getByTestId('add-photos').setInputFiles(notAPicture);
+  await expect(page.getByText(/notes\.png is not a picture this browser can read/)).toBeVisible();
+  expect(await queueCount(page)).toBe(9);
+});
