@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import type { MemoryWorkerApi } from '../../src/lib/workers/memory.worker';
 import { expect, killBrowser, newProfileDir, test, type AppLaunch } from './support/app';
 import { facesDir } from './support/paths';
+import { rng as mulberry32 } from '../../src/lib/random.ts';
 
 const KILLS = Number(process.env.CRASH_KILLS ?? 30);
 const SEED = Number(process.env.CRASH_SEED ?? Date.now() % 1_000_000);
@@ -26,17 +27,6 @@ type People = Record<string, number[]>;
 interface Pending {
   what: string;
   applied(before: People, after: People): boolean;
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const same = (a: People, b: People) =>

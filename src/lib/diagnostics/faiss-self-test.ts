@@ -6,6 +6,7 @@
  * errors come back as exceptions and that deleting frees the heap.
  */
 import { FaissError, type FaissModule, type Index } from '../faiss';
+import { rng } from '../random';
 
 export interface FaissSelfTestOptions {
   identities: number;
@@ -54,17 +55,6 @@ export interface FaissSelfTestResult {
   /** WebAssembly heap in use after every index was deleted, minus before. */
   heapLeakBytes: number;
   totalMs: number;
-}
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function normalise(v: Float32Array): Float32Array {

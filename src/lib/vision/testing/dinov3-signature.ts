@@ -10,6 +10,7 @@
  * is a ViT-B/16 of the real size for latency benchmarks.
  */
 import { GraphWriter, type WrittenModel } from './onnx-writer';
+import { rng } from '../../random';
 
 export interface Dinov3SignatureOptions {
   dim: number;
@@ -41,18 +42,6 @@ export const defaultDinov3SignatureOptions: Dinov3SignatureOptions = {
   poolerName: 'pooler_output',
   hiddenName: 'last_hidden_state',
 };
-
-/** Small, fast, seeded PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function writeDinov3SignatureModel(
   options: Partial<Dinov3SignatureOptions> = {},
