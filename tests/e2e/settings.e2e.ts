@@ -9,7 +9,7 @@
 import AxeBuilder from '@axe-core/playwright';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Page } from '@playwright/test';
+import type { FileChooser, Page } from '@playwright/test';
 import { writeDinov3SignatureModel } from '../../src/lib/vision/testing/dinov3-signature.ts';
 import { expect, newProfileDir, test } from './support/app';
 import { bbt, tmpDir } from './support/paths';
@@ -412,9 +412,29 @@ test('keyboard only: load a model from a file, read the report, dismiss it; ever
   // Enter on "Load from file…" opens the file chooser; the switch runs; focus lands on the report.
   await page.getByTestId('settings').focus();
   await tabTo(page, 'load-file');
-  const chooser = page.waitForEvent('filechooser');
-  await page.keyboard.press('Enter');
-  await (await chooser).setFiles(modelFiles('small', SMALL));
+  await page.evaluate(() => {
+    const w = window as unknown as { fileClicks: number };
+    w.fileClicks = 0;
+    document.activeElement?.addEventListener('click', () => w.fileClicks++);
+  });
+  // In two of three full runs headless Chromium showed no file chooser after
+  // Enter on the focused button (never when this file runs alone). The clicks
+  // are counted so a miss says whether the click happened; one more Enter is
+  // what a user would do; a second miss fails the test.
+  let chooser: FileChooser | undefined;
+  for (let attempt = 0; attempt < 2 && !chooser; attempt++) {
+    const waiting = page.waitForEvent('filechooser', { timeout: 15_000 }).catch(() => undefined);
+    await page.keyboard.press('Enter');
+    chooser = await waiting;
+    if (!chooser) {
+      const clicks = await page.evaluate(
+        () => (window as unknown as { fileClicks: number }).fileClicks,
+      );
+      console.warn(`no file chooser after Enter #${attempt + 1} (clicks seen: ${clicks})`);
+    }
+  }
+  expect(chooser, 'Enter on "Load from file…" opens the file chooser').toBeDefined();
+  await chooser!.setFiles(modelFiles('small', SMALL));
   const status = page.getByTestId('switch-status');
   await expect(status).toHaveAttribute('data-phase', 'done', { timeout: 60_000 });
   await expect(status).toBeFocused();
