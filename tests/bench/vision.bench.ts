@@ -33,7 +33,8 @@ const run = promisify(execFile);
 const tsx = join(import.meta.dirname, '..', '..', 'node_modules', '.bin', 'tsx');
 const latencyScript = join(import.meta.dirname, '..', '..', 'scripts', 'ort-latency.ts');
 
-async function latencyMs(
+/** One ORT latency in a fresh Node process (web WASM or native CPU). */
+export async function latencyMs(
   backend: 'wasm' | 'cpu',
   threads: number,
   model: string,
