@@ -5,7 +5,7 @@
  * damaged FAISS checkpoint is rebuilt instead: persistence.spec.ts, "rebuilds,
  * never trusts, a checkpoint with …".)
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MemoryError } from './errors';
 import type { FaceDatabase } from './face-database';
 import { JOURNAL_PREFIX, SQLITE_KEY } from './keys';
@@ -18,13 +18,11 @@ import {
   rng,
   tamper,
   uniqueName,
+  closedAfterEach,
 } from './test-support/memory-fixtures';
 
 const DIM = 16;
-const opened: FaceDatabase[] = [];
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((db) => db.close({ flush: false })));
-});
+const opened = closedAfterEach({ flush: false });
 
 async function open(name: string, extra: Parameters<typeof openTest>[0] = {}) {
   const db = await openTest({ name, dim: DIM, ...extra });

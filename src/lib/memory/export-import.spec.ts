@@ -1,5 +1,5 @@
 import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readArchive } from '../transfer/archive';
 import { TransferError } from '../transfer/errors';
 import { idMap2Ids } from '../transfer/faiss-file';
@@ -16,15 +16,13 @@ import {
   randomUnit,
   rng,
   uniqueName,
+  closedAfterEach,
 } from './test-support/memory-fixtures';
 
 const DIM = 32;
 const PASS = 'a long passphrase for tests';
 const SETTINGS = { modelId: 'test-model', thresholds: { 'test-model': 0.7 }, topK: 3 };
-const open: FaceDatabase[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((db) => db.close()));
-});
+const open = closedAfterEach();
 
 async function fresh(opts: { name?: string; dim?: number; onWriteStep?: WriteStepHook } = {}) {
   const db = await openTest({ dim: DIM, ...opts, name: opts.name ?? uniqueName() });

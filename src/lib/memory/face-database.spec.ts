@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { FaceDatabase } from './face-database';
 import { MemoryError } from './errors';
 import {
@@ -9,13 +9,11 @@ import {
   randomUnit,
   rng,
   uniqueName,
+  closedAfterEach,
 } from './test-support/memory-fixtures';
 
 const DIM = 32;
-const open: FaceDatabase[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((db) => db.close()));
-});
+const open = closedAfterEach();
 
 async function fresh(name = uniqueName()): Promise<FaceDatabase> {
   const db = await openTest({ name, dim: DIM });

@@ -1,16 +1,22 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { zipSync } from 'fflate';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   pythonOriginalFixture,
   readF32Rows,
   readFolder,
 } from '../../../tests/fixtures/python-original/fixture.ts';
-import type { FaceDatabase } from './face-database';
 import { faissKey } from './keys';
 import type { Checkpoint } from './checkpoint';
-import { dumpStore, openTest, randomUnit, rng, uniqueName } from './test-support/memory-fixtures';
+import {
+  dumpStore,
+  openTest,
+  randomUnit,
+  rng,
+  uniqueName,
+  closedAfterEach,
+} from './test-support/memory-fixtures';
 
 const fixture = pythonOriginalFixture();
 const folder = (name: string) => join(fixture ?? '', name);
@@ -31,10 +37,7 @@ interface Expected {
 const expectedOf = (name: string) =>
   JSON.parse(readFileSync(join(folder(`${name}.expected`), 'expected.json'), 'utf8')) as Expected;
 
-const open: FaceDatabase[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((db) => db.close()));
-});
+const open = closedAfterEach();
 
 async function memory(opts: { name?: string; modelId?: string; dim?: number } = {}) {
   const db = await openTest({ modelId: MODEL, dim: 768, name: uniqueName(), ...opts });

@@ -1,6 +1,5 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadFaiss } from '../faiss';
-import type { FaceDatabase } from './face-database';
 import type { MemoryEvent } from './types';
 import { IVF_MIN_VECTORS } from './vector-index';
 import {
@@ -10,14 +9,12 @@ import {
   randomUnit,
   rng,
   uniqueName,
+  closedAfterEach,
 } from './test-support/memory-fixtures';
 
 // The dimension does not matter to the policy; 64 keeps 5,000 vectors quick.
 const DIM = 64;
-const opened: FaceDatabase[] = [];
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((db) => db.close({ flush: false })));
-});
+const opened = closedAfterEach({ flush: false });
 
 /** `n` stored vectors in 10-sample people, imported in one transaction. */
 async function memoryWith(n: number, name = uniqueName(), events: MemoryEvent[] = []) {

@@ -1,6 +1,5 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MemoryError, READ_ONLY_MESSAGE } from './errors';
-import type { FaceDatabase } from './face-database';
 import { InProcessLockManager } from './test-support/in-process-lock-manager';
 import {
   countWriteTransactions,
@@ -11,13 +10,11 @@ import {
   randomUnit,
   rng,
   uniqueName,
+  closedAfterEach,
 } from './test-support/memory-fixtures';
 
 const DIM = 16;
-const opened: FaceDatabase[] = [];
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((db) => db.close({ flush: false })));
-});
+const opened = closedAfterEach({ flush: false });
 
 /** Decides, for each step inside a write transaction, whether to fail there. */
 let fault: ((step: string, tx: IDBTransaction) => void) | null = null;

@@ -1,5 +1,5 @@
 import initSqlJs from 'sql.js';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Checkpoint } from './checkpoint';
 import { MemoryError } from './errors';
 import type { FaceDatabase } from './face-database';
@@ -18,14 +18,12 @@ import {
   tamper,
   uniqueName,
   type TestOpen,
+  closedAfterEach,
 } from './test-support/memory-fixtures';
 
 const DIM = 32;
 const MODEL_KEY = faissKey('test-model');
-const opened: FaceDatabase[] = [];
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((db) => db.close({ flush: false })));
-});
+const opened = closedAfterEach({ flush: false });
 
 async function reopen(name: string, opts: TestOpen = {}): Promise<FaceDatabase> {
   const db = await openTest({ name, dim: DIM, ...opts });

@@ -3,9 +3,8 @@
  * Real sql.js, FAISS and (fake-)IndexedDB. The "new model" is a second set
  * of vectors per person (its own dimension), as a real embedder would give.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MemoryError } from './errors';
-import type { FaceDatabase } from './face-database';
 import {
   countWriteTransactions,
   dumpStore,
@@ -15,14 +14,12 @@ import {
   randomUnit,
   rng,
   uniqueName,
+  closedAfterEach,
 } from './test-support/memory-fixtures';
 
 const OLD = { modelId: 'old-model', dim: 32 };
 const NEW = { modelId: 'new-model', dim: 16 };
-const open: FaceDatabase[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((db) => db.close()));
-});
+const open = closedAfterEach();
 
 async function openAs(name: string, model: { modelId: string; dim: number }) {
   const db = await openTest({ name, ...model });

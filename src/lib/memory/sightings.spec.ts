@@ -1,6 +1,5 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { MemoryError } from './errors';
-import type { FaceDatabase } from './face-database';
 import { DEFAULTS } from './open';
 import {
   openTest,
@@ -8,14 +7,12 @@ import {
   rng,
   uniqueName,
   type TestOpen,
+  closedAfterEach,
 } from './test-support/memory-fixtures';
 
 const DIM = 16;
 const MIN = 60_000;
-const opened: FaceDatabase[] = [];
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((db) => db.close({ flush: false })));
-});
+const opened = closedAfterEach({ flush: false });
 
 async function withPerson(opts: TestOpen = {}) {
   const db = await openTest({ dim: DIM, ...opts });

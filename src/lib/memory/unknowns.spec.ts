@@ -1,12 +1,16 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { FaceDatabase } from './face-database';
-import { near, openTest, pngBlob, randomUnit, rng } from './test-support/memory-fixtures';
+import {
+  near,
+  openTest,
+  pngBlob,
+  randomUnit,
+  rng,
+  closedAfterEach,
+} from './test-support/memory-fixtures';
 
 const DIM = 32;
-const open: FaceDatabase[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((db) => db.close()));
-});
+const open = closedAfterEach();
 
 async function fresh(): Promise<FaceDatabase> {
   const db = await openTest({ dim: DIM });

@@ -4,17 +4,19 @@
  * few seconds while someone stays in front of the camera) must not put it off
  * for ever: the journal a crash leaves to replay stays short.
  */
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { MAINTENANCE_MAX_POSTPONE } from './core';
-import type { FaceDatabase } from './face-database';
-import { openTest, randomUnit, rng, uniqueName } from './test-support/memory-fixtures';
+import {
+  openTest,
+  randomUnit,
+  rng,
+  uniqueName,
+  closedAfterEach,
+} from './test-support/memory-fixtures';
 import type { MemoryEvent } from './types';
 
 const DIM = 8;
-const opened: FaceDatabase[] = [];
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((db) => db.close({ flush: false })));
-});
+const opened = closedAfterEach({ flush: false });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

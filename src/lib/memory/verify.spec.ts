@@ -4,7 +4,7 @@
  * in storage and then reopened, is found and named; checking changes nothing.
  */
 import initSqlJs from 'sql.js';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadFaiss } from '../faiss';
 import type { Checkpoint } from './checkpoint';
 import type { EmbRecord } from './emb-records';
@@ -21,15 +21,13 @@ import {
   rng,
   tamper,
   uniqueName,
+  closedAfterEach,
 } from './test-support/memory-fixtures';
 import { VectorIndex } from './vector-index';
 
 const DIM = 16;
 const MODEL = 'test-model';
-const opened: FaceDatabase[] = [];
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((db) => db.close({ flush: false })));
-});
+const opened = closedAfterEach({ flush: false });
 
 async function reopen(name: string, extra: Parameters<typeof openTest>[0] = {}) {
   const db = await openTest({ name, dim: DIM, ...extra });

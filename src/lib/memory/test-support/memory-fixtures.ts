@@ -5,6 +5,7 @@
  */
 import { FaceDatabase, type OpenOptions } from '../face-database';
 import { InProcessLockManager } from './in-process-lock-manager';
+import { afterEach } from 'vitest';
 import { rng } from '../../random';
 
 export { rng };
@@ -128,4 +129,16 @@ export async function countWriteTransactions(fn: () => Promise<unknown>): Promis
     proto.transaction = original;
   }
   return n;
+}
+
+/**
+ * The memories a spec file opens: push each one here and it is closed after
+ * every test (with or without the final flush, as the file needs).
+ */
+export function closedAfterEach(opts: { flush?: boolean } = {}): FaceDatabase[] {
+  const list: FaceDatabase[] = [];
+  afterEach(async () => {
+    await Promise.all(list.splice(0).map((db) => db.close(opts)));
+  });
+  return list;
 }
