@@ -12,6 +12,7 @@ import { stageImport, type ImportPreview } from './import-run';
 import { migrate, schemaVersion, SCHEMA_VERSION } from './schema';
 import { loadSqlJs, rows } from './sql';
 import type { SampleSource } from './types';
+import type { UnlabeledRow } from './labelling';
 
 /** Image types of face crops and the file extension each gets in an export. */
 export const CROP_EXT: Readonly<Record<string, string>> = {
@@ -48,16 +49,7 @@ interface Rows {
     source: string;
   }>;
   sightings: Array<{ id: number; person_id: number; timestamp: number; similarity: number }>;
-  unlabeled: Array<{
-    id: number;
-    timestamp: number;
-    reviewed: number;
-    model_id: string;
-    has_crop: number;
-    group_key: string | null;
-    quality: number | null;
-    sample_id: number | null;
-  }>;
+  unlabeled: Array<UnlabeledRow & { sample_id: number | null }>;
 }
 
 async function readBackupDb(sqlite: Uint8Array): Promise<Rows> {

@@ -7,7 +7,8 @@ import { marks, rows, type SqlTx } from './sql';
 import type { QueueOptions, UnlabeledFace } from './types';
 import { checkId, checkIds, cleanName, unitVector, type CleanName } from './validate';
 
-interface UnlabeledRow {
+/** A row of the `unlabeled` table as SQL gives it. */
+export interface UnlabeledRow {
   id: number;
   timestamp: number;
   reviewed: number;
