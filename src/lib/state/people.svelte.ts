@@ -1,7 +1,8 @@
 /** The people list and one person's page, with the edits they offer. */
-import { describeError, handleError } from '../errors';
+import { handleError } from '../errors';
 import type { DayCount } from '../memory/queries';
 import type { Person, PersonDetail } from '../memory/types';
+import { busyAction } from './busy-action';
 import { CropUrls } from './crop-urls';
 import type { MemoryState } from './memory.svelte';
 import type { Toasts } from './toasts.svelte';
@@ -102,19 +103,11 @@ export class PeopleState {
     });
   }
 
-  async #act(doing: string, fn: (api: MemoryState['api']) => Promise<void>): Promise<boolean> {
-    if (this.busy) return false;
-    this.busy = true;
-    try {
+  #act(doing: string, fn: (api: MemoryState['api']) => Promise<void>): Promise<boolean> {
+    return busyAction(this, this.toasts, doing, async () => {
       await fn(this.memory.api);
       this.memory.changed('people');
-      return true;
-    } catch (error) {
-      this.toasts.show(describeError(error, doing), 'error');
-      return false;
-    } finally {
-      this.busy = false;
-    }
+    });
   }
 
   dispose(): void {

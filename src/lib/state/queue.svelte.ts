@@ -1,5 +1,6 @@
 /** The labelling queue as the view sees it: groups, their crops and suggestions. */
 import { describeError, handleError } from '../errors';
+import { busyAction } from './busy-action';
 import { CropUrls } from './crop-urls';
 import type { Candidate } from '../memory/types';
 import { transfer, type Remote } from 'comlink';
@@ -128,19 +129,11 @@ export class QueueState {
     }, 'Discarding');
   }
 
-  async #act(fn: () => Promise<void>, doing: string): Promise<boolean> {
-    if (this.busy) return false;
-    this.busy = true;
-    try {
+  #act(fn: () => Promise<void>, doing: string): Promise<boolean> {
+    return busyAction(this, this.toasts, doing, async () => {
       await fn();
       await this.load();
-      return true;
-    } catch (error) {
-      this.toasts.show(describeError(error, doing), 'error');
-      return false;
-    } finally {
-      this.busy = false;
-    }
+    });
   }
 
   dispose(): void {
