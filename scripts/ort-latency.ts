@@ -12,7 +12,7 @@ import { basename, dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as ortWeb from 'onnxruntime-web';
 import { OrtSession } from '../src/lib/vision/ort-session.ts';
-import { inferenceLatencyMs } from '../src/lib/vision/testing/perf.ts';
+import { inferenceLatencyMs } from '../tests/support/vision/perf.ts';
 import { nodeSessionEnv } from './vision-node.ts';
 
 const { values } = parseArgs({

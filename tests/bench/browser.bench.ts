@@ -16,7 +16,7 @@ import { promisify } from 'node:util';
 import { chromium, type Browser } from '@playwright/test';
 import { bundledModelDir } from '../../scripts/bundled-models.ts';
 import { bundledUrl } from '../../src/lib/vision/registry.ts';
-import { writeDinov3SignatureModel } from '../../src/lib/vision/testing/dinov3-signature.ts';
+import { writeDinov3SignatureModel } from '../../src/lib/diagnostics/probe-model/dinov3-probe.ts';
 import { baseFlags, chromiumPath } from '../e2e/support/app.ts';
 import { bbt, repoRoot, tmpDir } from '../e2e/support/paths.ts';
 import { median, type BenchRow, type BenchSuite } from './types.ts';
@@ -70,7 +70,7 @@ async function chromiumLatency(
   await page.goto(`${origin}/`);
   const r = await page.evaluate(
     async ({ opts, threads, reps }) => {
-      const mod = '/src/lib/vision/testing/browser-latency.ts';
+      const mod = '/tests/support/vision/browser-latency.ts';
       const { browserLatencyMs } = (await import(/* @vite-ignore */ mod)) as {
         browserLatencyMs: (o: unknown) => Promise<{ medianMs: number; isolated: boolean }>;
       };

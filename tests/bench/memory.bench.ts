@@ -15,7 +15,7 @@ import { runInNewContext } from 'node:vm';
 import { createStore, del, get } from 'idb-keyval';
 import { loadFaiss } from '../../src/lib/faiss/index.ts';
 import { FaceDatabase } from '../../src/lib/memory/face-database.ts';
-import { faissKey, SQLITE_KEY } from '../../src/lib/memory/keys.ts';
+import { faissKey, SQLITE_KEY } from '../../src/lib/memory/store/keys.ts';
 import type { BenchRow, BenchSuite } from './types.ts';
 import { median } from './types.ts';
 

@@ -9,7 +9,7 @@
  *  - the live loop on ORT-web WASM in Node (a stand-in until the Chromium
  *    rows come from the e2e harness).
  * The Chromium rows (ORT-web in the browser, live loop fps, time to first
- * embedding) come from tests/e2e with the functions in src/lib/vision/testing/perf.ts.
+ * embedding) come from tests/e2e with the functions in tests/support/vision/perf.ts.
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -24,8 +24,8 @@ import { pairsMetrics } from '../../src/lib/vision/metrics.ts';
 import { wasmEnv } from '../../src/lib/vision/ort-session.ts';
 import { BUNDLED_EMBEDDER_ID, getEmbedderSpec } from '../../src/lib/vision/registry.ts';
 import { VisionService } from '../../src/lib/vision/service.ts';
-import { writeDinov3SignatureModel } from '../../src/lib/vision/testing/dinov3-signature.ts';
-import { liveLoop } from '../../src/lib/vision/testing/perf.ts';
+import { writeDinov3SignatureModel } from '../../src/lib/diagnostics/probe-model/dinov3-probe.ts';
+import { liveLoop } from '../support/vision/perf.ts';
 import { BBT_DIR, bbtGroups } from '../fixtures/vision/bbt.ts';
 import type { BenchRow, BenchSuite } from './types.ts';
 

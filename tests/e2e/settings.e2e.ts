@@ -10,7 +10,7 @@ import AxeBuilder from '@axe-core/playwright';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FileChooser, Page } from '@playwright/test';
-import { writeDinov3SignatureModel } from '../../src/lib/vision/testing/dinov3-signature.ts';
+import { writeDinov3SignatureModel } from '../../src/lib/diagnostics/probe-model/dinov3-probe.ts';
 import { expect, newProfileDir, test } from './support/app';
 import { bbt, tmpDir } from './support/paths';
 import { expectInView, labelFirstGroup, queueCount } from './support/story';

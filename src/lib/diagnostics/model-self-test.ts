@@ -5,8 +5,8 @@
  * asked for, in either file layout (one .onnx, or .onnx + .onnx_data).
  */
 import type { Provider, SessionEnv } from '../vision/ort-session';
-import type { Dinov3SignatureOptions } from '../vision/testing/dinov3-signature';
-import { checkDinov3Signature, type SignatureCheck } from '../vision/testing/signature-check';
+import type { Dinov3SignatureOptions } from './probe-model/dinov3-probe';
+import { checkDinov3Signature, type SignatureCheck } from './probe-model/probe-check';
 
 export type ModelLayout = 'single' | 'external';
 

@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryError } from './errors';
 import type { FaceDatabase } from './face-database';
-import { JOURNAL_PREFIX, SQLITE_KEY } from './keys';
+import { JOURNAL_PREFIX, SQLITE_KEY } from './store/keys';
 import {
   dumpStore,
   near,
@@ -19,7 +19,7 @@ import {
   tamper,
   uniqueName,
   closedAfterEach,
-} from './test-support/memory-fixtures';
+} from '../../../tests/support/memory/memory-fixtures';
 
 const DIM = 16;
 const opened = closedAfterEach({ flush: false });

@@ -10,7 +10,7 @@ import {
   rng,
   uniqueName,
   closedAfterEach,
-} from './test-support/memory-fixtures';
+} from '../../../tests/support/memory/memory-fixtures';
 
 const DIM = 32;
 const open = closedAfterEach();

@@ -1,26 +1,43 @@
-import type { MemoryCore } from './core';
+import type { MemoryCore } from './store/core';
 import { MemoryError, READ_ONLY_MESSAGE } from './errors';
-import { importPersons } from './import-persons';
-import { cropKey, unlabeledCropKey } from './keys';
+import { importPersons } from './transfer/import-persons';
+import { cropKey, unlabeledCropKey } from './store/keys';
 import {
   exportMemory,
   previewBackup,
   type ExportOptions,
   type ExportResult,
   type PreviewBackupOptions,
-} from './export-import';
+} from './transfer/export-import';
 import {
   previewOriginal,
   type OriginalInput,
   type PreviewOriginalOptions,
-} from './import-original';
-import { applyImport, cancelImport, type ImportPreview, type ImportResult } from './import-run';
-import { discardUnlabeled, getUnlabeled, labelFace, labelFaces, queueUnlabeled } from './labelling';
-import { maintain } from './maintenance';
-import { openCore, rebuildCore, type OpenOptions } from './open';
-import { deletePerson, deleteSample, mergePersons, moveSample, renamePerson } from './person-edits';
-import { getPerson, listPersons, stats, visitsPerDay, type DayCount } from './queries';
-import { findMatch, findTopK, identify } from './search';
+} from './transfer/import-original';
+import {
+  applyImport,
+  cancelImport,
+  type ImportPreview,
+  type ImportResult,
+} from './transfer/import-run';
+import {
+  discardUnlabeled,
+  getUnlabeled,
+  labelFace,
+  labelFaces,
+  queueUnlabeled,
+} from './actions/labelling';
+import { maintain } from './store/maintenance';
+import { openCore, rebuildCore, type OpenOptions } from './store/open';
+import {
+  deletePerson,
+  deleteSample,
+  mergePersons,
+  moveSample,
+  renamePerson,
+} from './actions/person-edits';
+import { getPerson, listPersons, stats, visitsPerDay, type DayCount } from './actions/queries';
+import { findMatch, findTopK, identify } from './actions/search';
 import {
   adoptModel,
   planReembed,
@@ -29,8 +46,8 @@ import {
   type ReembeddedQueued,
   type ReembeddedSample,
   type ReembedPlan,
-} from './reembed';
-import { flushSightings, observe, recordSighting } from './sightings';
+} from './actions/reembed';
+import { flushSightings, observe, recordSighting } from './actions/sightings';
 import type {
   Candidate,
   Identification,
@@ -48,9 +65,9 @@ import {
   suggestForUnlabeled,
   type QueueUnknownOptions,
   type QueueUnknownResult,
-} from './unknowns';
+} from './actions/unknowns';
 import { checkId, type EmbeddingInput } from './validate';
-import { verifyConsistency, type ConsistencyReport, type VerifyOptions } from './verify';
+import { verifyConsistency, type ConsistencyReport, type VerifyOptions } from './actions/verify';
 
 export type { OpenOptions };
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryError, READ_ONLY_MESSAGE } from './errors';
-import { InProcessLockManager } from './test-support/in-process-lock-manager';
+import { InProcessLockManager } from '../../../tests/support/memory/in-process-lock-manager';
 import {
   countWriteTransactions,
   dumpStore,
@@ -11,7 +11,7 @@ import {
   rng,
   uniqueName,
   closedAfterEach,
-} from './test-support/memory-fixtures';
+} from '../../../tests/support/memory/memory-fixtures';
 
 const DIM = 16;
 const opened = closedAfterEach({ flush: false });

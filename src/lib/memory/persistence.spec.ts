@@ -1,13 +1,13 @@
 import initSqlJs from 'sql.js';
 import { describe, expect, it } from 'vitest';
-import type { Checkpoint } from './checkpoint';
+import type { Checkpoint } from './store/checkpoint';
 import { MemoryError } from './errors';
 import type { FaceDatabase } from './face-database';
-import { faissKey, SQLITE_KEY } from './keys';
-import { SNAPSHOT_EVERY_ACTIONS } from './maintenance';
-import { SCHEMA_VERSION } from './schema';
+import { faissKey, SQLITE_KEY } from './store/keys';
+import { SNAPSHOT_EVERY_ACTIONS } from './store/maintenance';
+import { SCHEMA_VERSION } from './store/schema';
 import type { MemoryEvent } from './types';
-import { InProcessLockManager } from './test-support/in-process-lock-manager';
+import { InProcessLockManager } from '../../../tests/support/memory/in-process-lock-manager';
 import {
   dumpStore,
   near,
@@ -19,7 +19,7 @@ import {
   uniqueName,
   type TestOpen,
   closedAfterEach,
-} from './test-support/memory-fixtures';
+} from '../../../tests/support/memory/memory-fixtures';
 
 const DIM = 32;
 const MODEL_KEY = faissKey('test-model');

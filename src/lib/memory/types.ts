@@ -1,4 +1,4 @@
-import type { IndexKind } from './vector-index';
+import type { IndexKind } from './store/vector-index';
 
 /** Times are epoch milliseconds; similarities are cosine (−1 … 1). */
 export interface Person {

@@ -1,6 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FaceDatabase } from '../memory/face-database';
-import { openTest, randomUnit, rng, uniqueName } from '../memory/test-support/memory-fixtures';
+import {
+  openTest,
+  randomUnit,
+  rng,
+  uniqueName,
+} from '../../../tests/support/memory/memory-fixtures';
 import { isClean, storageInventory, wipeAll, type StorageEnv } from './wipe';
 
 // Node has IndexedDB here (fake-indexeddb); Cache Storage, OPFS and localStorage are proven

@@ -5,9 +5,9 @@
  * results back, and applies what belongs to the page (settings, the download, the wipe).
  */
 import { describeError, isAbort } from '../errors';
-import type { ExportResult } from '../memory/export-import';
-import type { OriginalInput } from '../memory/import-original';
-import type { ImportPreview, ImportResult } from '../memory/import-run';
+import type { ExportResult } from '../memory/transfer/export-import';
+import type { OriginalInput } from '../memory/transfer/import-original';
+import type { ImportPreview, ImportResult } from '../memory/transfer/import-run';
 import type { MemoryStats } from '../memory/types';
 import { isClean, storageInventory, wipeAll, type StorageInventory } from '../privacy/wipe';
 import type { AppState } from './app.svelte';

@@ -10,11 +10,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeImage, nodeModelSource, readImage } from '../../../scripts/vision-node.ts';
 import { bbtCrops } from '../../../tests/fixtures/vision/bbt.ts';
 import type { FaceDatabase } from '../memory/face-database';
-import { openTest, randomUnit, rng, uniqueName } from '../memory/test-support/memory-fixtures';
+import {
+  openTest,
+  randomUnit,
+  rng,
+  uniqueName,
+} from '../../../tests/support/memory/memory-fixtures';
 import { createRgba, type RgbaImage } from '../vision/image';
 import { wasmEnv } from '../vision/ort-session';
 import { VisionService } from '../vision/service';
-import { writeDinov3SignatureModel } from '../vision/testing/dinov3-signature';
+import { writeDinov3SignatureModel } from '../diagnostics/probe-model/dinov3-probe';
 import { describeLeftBehind, reembedAll, type ReembedDeps } from './model-switch.svelte';
 
 const NEXT = 'dinov3-vits16';

@@ -9,7 +9,12 @@
  */
 import { proxy, transfer, type Remote } from 'comlink';
 import { describeError, isAbort } from '../errors';
-import type { LeftBehind, ReembeddedQueued, ReembedPlan, ReembedSample } from '../memory/reembed';
+import type {
+  LeftBehind,
+  ReembeddedQueued,
+  ReembedPlan,
+  ReembedSample,
+} from '../memory/actions/reembed';
 import type { DownloadProgress } from '../vision/model-store';
 import type { EmbedderInfo } from '../vision/service';
 import type { VisionApi } from '../workers/vision.worker';

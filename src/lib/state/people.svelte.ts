@@ -1,6 +1,6 @@
 /** The people list and one person's page, with the edits they offer. */
 import { handleError } from '../errors';
-import type { DayCount } from '../memory/queries';
+import type { DayCount } from '../memory/actions/queries';
 import type { Person, PersonDetail } from '../memory/types';
 import { busyAction } from './busy-action';
 import { CropUrls } from './crop-urls';

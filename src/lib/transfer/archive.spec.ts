@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { readArchive, writeArchive, type ArchiveParts } from './archive';
 import { ARCHIVE_FORMAT_VERSION, migrateArchive, type Migration } from './archive-manifest';
 import { TransferError } from './errors';
-import { loadSqlJs } from './sqljs';
+import { loadSqlJs } from '../sqlite/sql';
 
 function rows(n: number, dim: number, seed: number): Float32Array {
   const out = new Float32Array(n * dim);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { TransferError } from './errors';
 import { parseOriginalTime, readOriginalDb } from './original-db';
-import { loadSqlJs } from './sqljs';
+import { loadSqlJs } from '../sqlite/sql';
 
 async function dbBytes(sql: string): Promise<Uint8Array> {
   const SQL = await loadSqlJs();

@@ -18,7 +18,7 @@ import { readOriginalDb, type DbPerson, type DbSighting } from './original-db';
 import { checkOriginalFaiss, type OriginalFaiss } from './original-faiss';
 import { isWellFormed, readUnlabeled, type OriginalUnlabeled } from './original-unlabeled';
 import { readPtEmbeddings } from './pt-reader';
-import { loadSqlJs } from './sqljs';
+import { loadSqlJs } from '../sqlite/sql';
 
 export type { OriginalUnlabeled };
 
@@ -58,7 +58,7 @@ export interface ReadOriginalOptions {
   /** Make a missing/corrupt person file or a damaged database fatal. */
   strict?: boolean;
   signal?: AbortSignal;
-  /** URL of sql.js's wasm in a bundle (see sqljs.ts). */
+  /** URL of sql.js's wasm in a bundle (see ../sqlite/sql.ts). */
   sqlWasmUrl?: string;
   onProgress?: (done: number, total: number) => void;
 }

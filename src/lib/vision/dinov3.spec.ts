@@ -9,8 +9,8 @@ import { Embedder } from './embedder';
 import { filesFromPicked } from './model-store';
 import { wasmEnv } from './ort-session';
 import { getEmbedderSpec } from './registry';
-import { writeDinov3SignatureModel } from './testing/dinov3-signature';
-import { checkDinov3Signature, syntheticFace } from './testing/signature-check';
+import { writeDinov3SignatureModel } from '../diagnostics/probe-model/dinov3-probe';
+import { checkDinov3Signature, syntheticFace } from '../diagnostics/probe-model/probe-check';
 
 describe('DINOv3-signature model through the real loader (WASM)', () => {
   for (const layout of ['single', 'external'] as const) {

@@ -8,7 +8,7 @@ import { BBT_DIR } from '../../../tests/fixtures/vision/bbt.ts';
 import { ModelError } from './errors';
 import { wasmEnv } from './ort-session';
 import { VisionService } from './service';
-import { writeDinov3SignatureModel } from './testing/dinov3-signature';
+import { writeDinov3SignatureModel } from '../diagnostics/probe-model/dinov3-probe';
 
 const small = { dim: 32, heads: 2, layers: 1 };
 

@@ -13,7 +13,7 @@ import { isAbort } from '../errors';
 import { ModelError } from './errors';
 import { fetchModel, isStored, type DownloadProgress } from './model-store';
 import { OrtSession, wasmEnv } from './ort-session';
-import { writeDinov3SignatureModel } from './testing/dinov3-signature';
+import { writeDinov3SignatureModel } from '../diagnostics/probe-model/dinov3-probe';
 
 const written = writeDinov3SignatureModel({ dim: 64, layers: 1, externalData: true });
 const files: Record<string, Uint8Array> = {

@@ -2,7 +2,7 @@ import { expect, it } from 'vitest';
 import { readBundledModel } from '../../../scripts/vision-node.ts';
 import type { ModelError } from './errors';
 import { checkExternalData, inspectOnnx } from './onnx-inspect';
-import { writeDinov3SignatureModel } from './testing/dinov3-signature';
+import { writeDinov3SignatureModel } from '../diagnostics/probe-model/dinov3-probe';
 
 it('reads the bundled models as complete single-file ONNX', async () => {
   for (const f of ['fr_detect.onnx', 'fr_landmark.onnx', 'fr_feature.onnx'] as const) {

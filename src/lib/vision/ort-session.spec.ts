@@ -1,7 +1,7 @@
 import * as ort from 'onnxruntime-web';
 import { expect, it } from 'vitest';
 import { OrtSession, type SessionEnv } from './ort-session';
-import { writeDinov3SignatureModel } from './testing/dinov3-signature';
+import { writeDinov3SignatureModel } from '../diagnostics/probe-model/dinov3-probe';
 
 it('falls back from a provider that fails (WebGPU, absent in Node) to WASM once, with a message', async () => {
   const messages: string[] = [];

@@ -8,7 +8,7 @@ import { bbtGroups } from '../../../tests/fixtures/vision/bbt.ts';
 import type { RgbaImage } from './image';
 import { wasmEnv } from './ort-session';
 import { VisionService } from './service';
-import { writeDinov3SignatureModel } from './testing/dinov3-signature';
+import { writeDinov3SignatureModel } from '../diagnostics/probe-model/dinov3-probe';
 
 let group: RgbaImage;
 const service = new VisionService(wasmEnv, nodeModelSource(), { tracker: { refreshMs: 3000 } });

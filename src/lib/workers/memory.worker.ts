@@ -5,8 +5,8 @@
  */
 import * as Comlink from 'comlink';
 import sqlWasmUrl from 'sql.js/dist/sql-wasm-browser.wasm?url';
-import { keepErrorCodes } from '../memory/comlink-errors';
-import { createMemoryService } from '../memory/memory-service';
+import { keepErrorCodes } from './comlink-errors';
+import { createMemoryService } from '../memory/service';
 
 keepErrorCodes(Comlink.transferHandlers);
 const api = createMemoryService({ sqlWasmUrl });

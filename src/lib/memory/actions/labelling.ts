@@ -1,0 +1,204 @@
+import type { MemoryCore } from '../store/core';
+import { appendRows, type EmbRecord } from '../store/emb-records';
+import { MemoryError } from '../errors';
+import type { IndexEffect } from '../store/journal';
+import { cropKey, embKey, unlabeledCropKey, unlabeledEmbKey } from '../store/keys';
+import { marks, rows, type SqlTx } from '../../sqlite/sql';
+import type { QueueOptions, UnlabeledFace } from '../types';
+import { checkId, checkIds, cleanName, unitVector, type CleanName } from '../validate';
+
+/** A row of the `unlabeled` table as SQL gives it. */
+export interface UnlabeledRow {
+  id: number;
+  timestamp: number;
+  reviewed: number;
+  model_id: string;
+  has_crop: number;
+  group_key: string | null;
+  quality: number | null;
+}
+
+function checkCrop(core: MemoryCore, crop: unknown): Blob | null {
+  if (crop === null || crop === undefined) return null;
+  if (!(crop instanceof Blob))
+    throw new MemoryError('invalid-input', 'A crop must be an image Blob.');
+  if (crop.size > core.config.maxCropBytes) {
+    throw new MemoryError(
+      'crop-too-large',
+      `The face image is ${Math.ceil(crop.size / 1024)} KB; at most ${Math.floor(core.config.maxCropBytes / 1024)} KB is kept.`,
+    );
+  }
+  return crop;
+}
+
+/** An unknown face (crop + embedding of the open model) waiting for a name. */
+export function queueUnlabeled(
+  core: MemoryCore,
+  crop: unknown,
+  embedding: unknown,
+  opts: QueueOptions = {},
+): Promise<number> {
+  const vector = unitVector(embedding, core.config.dim);
+  const image = checkCrop(core, crop);
+  const timestampMs = opts.timestampMs ?? Date.now();
+  if (!Number.isFinite(timestampMs)) throw new MemoryError('invalid-input', 'Bad timestamp.');
+  const groupKey = opts.groupKey ?? null;
+  if (groupKey !== null && (typeof groupKey !== 'string' || groupKey.length > 200)) {
+    throw new MemoryError('invalid-input', 'A group key is a short text.');
+  }
+  const quality = opts.quality ?? null;
+  if (quality !== null && !Number.isFinite(quality)) {
+    throw new MemoryError('invalid-input', 'Quality must be a number.');
+  }
+  return core.action('queue-unlabeled', (tx) => {
+    const id = tx.insert('unlabeled', {
+      timestamp: Math.round(timestampMs),
+      reviewed: 0,
+      model_id: core.config.modelId,
+      has_crop: image ? 1 : 0,
+      group_key: groupKey,
+      quality,
+    });
+    const puts: Array<[string, unknown]> = [[unlabeledEmbKey(id), vector]];
+    if (image) puts.push([unlabeledCropKey(id), image]);
+    return { result: id, puts };
+  });
+}
+
+/** Unreviewed faces, oldest first. */
+export function getUnlabeled(core: MemoryCore): UnlabeledFace[] {
+  return rows<UnlabeledRow>(
+    core.db,
+    'SELECT * FROM unlabeled WHERE reviewed = 0 ORDER BY timestamp, id',
+  ).map((r) => ({
+    id: r.id,
+    timestampMs: r.timestamp,
+    modelId: r.model_id,
+    hasCrop: !!r.has_crop,
+    groupKey: r.group_key,
+    quality: r.quality,
+  }));
+}
+
+function pendingRows(tx: SqlTx, ids: number[]): UnlabeledRow[] {
+  const got = tx.all<UnlabeledRow>(
+    `SELECT * FROM unlabeled WHERE id IN (${marks(ids.length)})`,
+    ids,
+  );
+  const missing = ids.filter((id) => !got.some((r) => r.id === id));
+  if (missing.length) throw new MemoryError('not-found', `No queued face ${missing.join(', ')}.`);
+  if (got.some((r) => r.reviewed)) {
+    throw new MemoryError('already-labeled', 'That face has already been labelled or discarded.');
+  }
+  return ids.map((id) => got.find((r) => r.id === id)!);
+}
+
+/** The person with this name, created if new; seen-times widened to cover `times`. */
+export function personFor(tx: SqlTx, name: CleanName, times: number[], visits = 1): number {
+  const first = Math.min(...times);
+  const last = Math.max(...times);
+  const found = tx.one<{ id: number }>('SELECT id FROM persons WHERE name_key = ?', [name.key]);
+  if (!found) {
+    return tx.insert('persons', {
+      name: name.name,
+      name_key: name.key,
+      first_seen: first,
+      last_seen: last,
+      visit_count: visits,
+    });
+  }
+  tx.run(
+    'UPDATE persons SET first_seen = MIN(first_seen, ?), last_seen = MAX(last_seen, ?) WHERE id = ?',
+    [first, last, found.id],
+  );
+  return found.id;
+}
+
+/**
+ * Names queued faces (one transaction for all): an existing name (trimmed,
+ * any case) gains samples, a new name becomes a person; the rows are marked
+ * reviewed; each embedding is searchable as soon as this resolves.
+ */
+export function labelFaces(core: MemoryCore, unlabeledIds: unknown, rawName: unknown) {
+  const ids = checkIds(unlabeledIds, 'queued face id');
+  const name = cleanName(rawName);
+  return core.action('label', async (tx) => {
+    const pending = pendingRows(tx, ids);
+    const [vectors, crops] = await Promise.all([
+      core.kv.getMany<Float32Array>(ids.map(unlabeledEmbKey)),
+      core.kv.getMany<Blob>(ids.map(unlabeledCropKey)),
+    ]);
+    const personId = personFor(
+      tx,
+      name,
+      pending.map((r) => r.timestamp),
+    );
+    const now = Date.now();
+    const byModel = new Map<string, { ids: number[]; vectors: Float32Array[] }>();
+    const puts: Array<[string, unknown]> = [];
+    const deletes: string[] = [];
+    pending.forEach((r, i) => {
+      const v = vectors[i];
+      if (!(v instanceof Float32Array) || !v.length) {
+        throw new MemoryError(
+          'storage-corrupt',
+          `The embedding of queued face ${r.id} is missing.`,
+        );
+      }
+      if (r.model_id === core.config.modelId) unitVector(v, core.config.dim);
+      const crop = crops[i];
+      const sampleId = tx.insert('samples', {
+        person_id: personId,
+        model_id: r.model_id,
+        created: now,
+        has_crop: crop ? 1 : 0,
+        source: 'label',
+      });
+      tx.run('UPDATE unlabeled SET reviewed = 1, sample_id = ? WHERE id = ?', [sampleId, r.id]);
+      const group = byModel.get(r.model_id) ?? { ids: [], vectors: [] };
+      group.ids.push(sampleId);
+      group.vectors.push(v);
+      byModel.set(r.model_id, group);
+      if (crop) puts.push([cropKey(sampleId), crop]);
+      deletes.push(unlabeledEmbKey(r.id), unlabeledCropKey(r.id));
+    });
+    const index: IndexEffect[] = [];
+    for (const [modelId, group] of byModel) {
+      const flat = concat(group.vectors);
+      const key = embKey(modelId, personId);
+      puts.push([key, appendRows(await core.kv.get<EmbRecord>(key), group.ids, flat)]);
+      index.push({ modelId, add: { ids: group.ids, vectors: flat } });
+    }
+    return { result: personId, puts, deletes, index };
+  });
+}
+
+export function labelFace(core: MemoryCore, unlabeledId: unknown, name: unknown) {
+  return labelFaces(core, [checkId(unlabeledId, 'A queued face id')], name);
+}
+
+/** Drops queued faces for good (row, crop and embedding). */
+export function discardUnlabeled(core: MemoryCore, unlabeledIds: unknown): Promise<void> {
+  const ids = checkIds(
+    Array.isArray(unlabeledIds) ? unlabeledIds : [unlabeledIds],
+    'queued face id',
+  );
+  return core.action('discard-unlabeled', (tx) => {
+    pendingRows(tx, ids);
+    tx.run(`DELETE FROM unlabeled WHERE id IN (${marks(ids.length)})`, ids);
+    return {
+      result: undefined,
+      deletes: ids.flatMap((id) => [unlabeledEmbKey(id), unlabeledCropKey(id)]),
+    };
+  });
+}
+
+export function concat(parts: readonly Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}

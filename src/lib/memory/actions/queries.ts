@@ -1,0 +1,114 @@
+import type { MemoryCore } from '../store/core';
+import { MemoryError } from '../errors';
+import { row, rows, scalar } from '../../sqlite/sql';
+import type { MemoryStats, Person, PersonDetail, Sample, SampleSource, Sighting } from '../types';
+import { checkId } from '../validate';
+
+interface PersonRow {
+  id: number;
+  name: string;
+  first_seen: number;
+  last_seen: number;
+  visit_count: number;
+  sample_count: number;
+  cover_sample: number | null;
+}
+
+const PERSON_SQL = `SELECT p.id, p.name, p.first_seen, p.last_seen, p.visit_count,
+  (SELECT COUNT(*) FROM samples s WHERE s.person_id = p.id) AS sample_count,
+  (SELECT MAX(s.id) FROM samples s WHERE s.person_id = p.id AND s.has_crop = 1) AS cover_sample
+  FROM persons p`;
+
+const toPerson = (r: PersonRow): Person => ({
+  id: r.id,
+  name: r.name,
+  firstSeenMs: r.first_seen,
+  lastSeenMs: r.last_seen,
+  visitCount: r.visit_count,
+  sampleCount: r.sample_count,
+  coverSampleId: r.cover_sample ?? null,
+});
+
+/** Everyone, by name. */
+export function listPersons(core: MemoryCore): Person[] {
+  return rows<PersonRow>(core.db, `${PERSON_SQL} ORDER BY p.name_key`).map(toPerson);
+}
+
+export function getPerson(core: MemoryCore, personId: unknown, recentSightings = 20): PersonDetail {
+  const id = checkId(personId, 'A person id');
+  const p = row<PersonRow>(core.db, `${PERSON_SQL} WHERE p.id = ?`, [id]);
+  if (!p) throw new MemoryError('not-found', `No person ${id}.`);
+  const samples = rows<{
+    id: number;
+    model_id: string;
+    created: number;
+    has_crop: number;
+    source: SampleSource;
+  }>(core.db, 'SELECT * FROM samples WHERE person_id = ? ORDER BY id', [id]).map((s): Sample => ({
+    id: s.id,
+    personId: id,
+    modelId: s.model_id,
+    createdMs: s.created,
+    hasCrop: !!s.has_crop,
+    source: s.source,
+  }));
+  const sightings = rows<{ timestamp: number; similarity: number }>(
+    core.db,
+    'SELECT timestamp, similarity FROM sightings WHERE person_id = ? ORDER BY timestamp DESC, id DESC LIMIT ?',
+    [id, Math.max(0, Math.floor(recentSightings))],
+  ).map((s): Sighting => ({ personId: id, timestampMs: s.timestamp, similarity: s.similarity }));
+  return { ...toPerson(p), samples, recentSightings: sightings };
+}
+
+export function stats(core: MemoryCore): MemoryStats {
+  const count = (sql: string) => Number(scalar(core.db, sql));
+  return {
+    persons: count('SELECT COUNT(*) FROM persons'),
+    samples: count('SELECT COUNT(*) FROM samples'),
+    unlabeled: count('SELECT COUNT(*) FROM unlabeled WHERE reviewed = 0'),
+    sightings: count('SELECT COUNT(*) FROM sightings'),
+    indexType: core.index.kind,
+    ntotal: core.index.ntotal,
+    dim: core.config.dim,
+    modelId: core.config.modelId,
+  };
+}
+
+export interface DayCount {
+  /** Local midnight of the day, epoch ms. */
+  dayMs: number;
+  visits: number;
+}
+
+/**
+ * Visits (sightings rows: one per visit) per local day for the last `days`
+ * days, oldest first, zeros included, for the person page's chart.
+ * `tzOffsetMin` is Date#getTimezoneOffset() of the viewer.
+ */
+export function visitsPerDay(
+  core: MemoryCore,
+  personId: unknown,
+  days: number,
+  nowMs: number,
+  tzOffsetMin: number,
+): DayCount[] {
+  const id = checkId(personId, 'A person id');
+  if (!Number.isSafeInteger(days) || days < 1 || days > 3660) {
+    throw new MemoryError('invalid-input', 'days must be 1 … 3660.');
+  }
+  const DAY = 86_400_000;
+  const shift = -tzOffsetMin * 60_000; // local = utc + shift
+  const today = Math.floor((nowMs + shift) / DAY);
+  const first = today - days + 1;
+  const counted = rows<{ d: number; n: number }>(
+    core.db,
+    `SELECT CAST((timestamp + ?) / ${DAY} AS INTEGER) AS d, COUNT(*) AS n FROM sightings
+     WHERE person_id = ? AND timestamp + ? >= ? GROUP BY d`,
+    [shift, id, shift, first * DAY],
+  );
+  const byDay = new Map(counted.map((r) => [r.d, r.n]));
+  return Array.from({ length: days }, (_, i) => ({
+    dayMs: (first + i) * DAY - shift,
+    visits: byDay.get(first + i) ?? 0,
+  }));
+}

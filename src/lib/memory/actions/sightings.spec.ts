@@ -1,0 +1,127 @@
+import { describe, expect, it } from 'vitest';
+import type { MemoryError } from '../errors';
+import { DEFAULTS } from '../store/open';
+import {
+  openTest,
+  randomUnit,
+  rng,
+  uniqueName,
+  type TestOpen,
+  closedAfterEach,
+} from '../../../../tests/support/memory/memory-fixtures';
+
+const DIM = 16;
+const MIN = 60_000;
+const opened = closedAfterEach({ flush: false });
+
+async function withPerson(opts: TestOpen = {}) {
+  const db = await openTest({ dim: DIM, ...opts });
+  opened.push(db);
+  const u = await db.queueUnlabeled(null, randomUnit(DIM, rng(41)), { timestampMs: 0 });
+  const id = await db.labelFace(u, 'Ada');
+  return { db, id };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('visits (observe)', () => {
+  it('defaults: a 5-minute gap, writes within 2 s', () => {
+    expect(DEFAULTS.visitGapMs).toBe(5 * MIN);
+    expect(DEFAULTS.sightingFlushMs).toBeLessThanOrEqual(2000);
+  });
+
+  it('a person seen continuously counts one visit; after the gap, another', async () => {
+    const { db, id } = await withPerson({ sightingFlushMs: 60_000 });
+    const t0 = 10 * MIN; // labelled at 0: absent for 10 minutes
+    const seen = [];
+    for (let ms = t0; ms <= t0 + 4 * MIN; ms += 500) seen.push(await db.observe(id, 0.9, ms));
+    expect(seen.filter((s) => s.newVisit).length).toBe(1);
+    expect((await db.observe(id, 0.8, t0 + 10 * MIN)).newVisit).toBe(true);
+    expect((await db.getPerson(id)).visitCount).toBe(1); // batched: nothing written yet
+    await db.flush();
+    const p = await db.getPerson(id);
+    expect(p.visitCount).toBe(3);
+    expect(p.lastSeenMs).toBe(t0 + 10 * MIN);
+    expect(p.recentSightings.map((s) => s.timestampMs)).toEqual([t0 + 10 * MIN, t0]);
+  });
+
+  it('honours a configured gap', async () => {
+    const { db, id } = await withPerson({ visitGapMs: 1000 });
+    expect((await db.observe(id, 0.9, 10_000)).newVisit).toBe(true);
+    expect((await db.observe(id, 0.9, 10_900)).newVisit).toBe(false);
+    expect((await db.observe(id, 0.9, 12_000)).newVisit).toBe(true);
+  });
+
+  it('batched writes reach storage within the flush interval, not per frame', async () => {
+    const name = uniqueName();
+    const { db, id } = await withPerson({ name, sightingFlushMs: 150 });
+    for (let i = 0; i < 20; i++) await db.observe(id, 0.9, 10 * MIN + i * 100);
+    await sleep(600);
+    expect((await db.getPerson(id)).visitCount).toBe(2);
+    // It was written: a crash now keeps it.
+    await db.close({ flush: false });
+    const again = await openTest({ name, dim: DIM });
+    opened.push(again);
+    expect((await again.getPerson(id)).visitCount).toBe(2);
+    expect((await again.getPerson(id)).recentSightings.length).toBe(1);
+  });
+
+  it('a crash loses at most the unflushed sightings', async () => {
+    const name = uniqueName();
+    const { db, id } = await withPerson({ name, sightingFlushMs: 60_000 });
+    await db.observe(id, 0.9, 10 * MIN);
+    await db.close({ flush: false });
+    const again = await openTest({ name, dim: DIM });
+    opened.push(again);
+    const p = await again.getPerson(id);
+    expect([p.visitCount, p.recentSightings.length]).toEqual([1, 0]);
+  });
+
+  it('drops the presence of a person deleted before the flush; refuses unknown ids', async () => {
+    const { db, id } = await withPerson({ sightingFlushMs: 60_000 });
+    await db.observe(id, 0.9, 10 * MIN);
+    await db.deletePerson(id);
+    await db.flush();
+    expect((await db.stats()).sightings).toBe(0);
+    const err = await db.observe(id, 0.9).catch((e: unknown) => e);
+    expect((err as MemoryError).code).toBe('not-found');
+  });
+
+  it('a merge carries the current visit over to the surviving person', async () => {
+    const { db, id } = await withPerson({ sightingFlushMs: 60_000 });
+    const u = await db.queueUnlabeled(null, randomUnit(DIM, rng(42)), { timestampMs: 0 });
+    const other = await db.labelFace(u, 'Bob');
+    await db.observe(id, 0.9, 10 * MIN);
+    await db.mergePersons(id, other);
+    await db.flush();
+    const p = await db.getPerson(other);
+    expect(p.recentSightings.length).toBe(1);
+    expect(p.visitCount).toBe(1 + 1 + 1);
+  });
+});
+
+describe('visitsPerDay', () => {
+  const DAY = 86_400_000;
+
+  it('counts visits per local day, zeros included, oldest first', async () => {
+    const { db, id } = await withPerson({ sightingFlushMs: 60_000 });
+    const now = 100 * DAY + 12 * 3_600_000; // noon UTC, day 100
+    // Two visits today (apart by more than the gap), one two days ago.
+    await db.observe(id, 0.9, now - 2 * DAY);
+    await db.observe(id, 0.9, now - 3_600_000);
+    await db.observe(id, 0.9, now);
+    await db.flush();
+    const utc = await db.visitsPerDay(id, 5, now, 0);
+    expect(utc.map((d) => d.visits)).toEqual([0, 0, 1, 0, 2]);
+    expect(utc[4]!.dayMs).toBe(100 * DAY);
+    // In UTC−13 (offset +780 min) noon UTC is 23:00 the day before: everything moves a day back.
+    const west = await db.visitsPerDay(id, 5, now, 780);
+    expect(west.map((d) => d.visits)).toEqual([0, 0, 1, 0, 2]);
+    expect(west[4]!.dayMs).toBe(99 * DAY + 13 * 3_600_000);
+  });
+
+  it('refuses a silly range', async () => {
+    const { db, id } = await withPerson();
+    await expect(db.visitsPerDay(id, 0)).rejects.toThrow(/days/);
+  });
+});

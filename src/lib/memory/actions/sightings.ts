@@ -1,0 +1,89 @@
+import type { MemoryCore } from '../store/core';
+import { MemoryError } from '../errors';
+import { scalar } from '../../sqlite/sql';
+import { checkId } from '../validate';
+
+function checkSimilarity(similarity: unknown): number {
+  if (typeof similarity !== 'number' || !Number.isFinite(similarity)) {
+    throw new MemoryError('invalid-input', 'A similarity must be a number.');
+  }
+  return similarity;
+}
+
+/** The original's record_sighting: one row, one more visit, last seen now. Written at once. */
+export function recordSighting(core: MemoryCore, personId: unknown, similarity: unknown) {
+  const id = checkId(personId, 'A person id');
+  const sim = checkSimilarity(similarity);
+  return core.action('sighting', (tx) => {
+    const now = Date.now();
+    if (!tx.one('SELECT id FROM persons WHERE id = ?', [id])) {
+      throw new MemoryError('not-found', `No person ${id}.`);
+    }
+    tx.insert('sightings', { person_id: id, timestamp: now, similarity: sim });
+    tx.run(
+      'UPDATE persons SET visit_count = visit_count + 1, last_seen = MAX(last_seen, ?) WHERE id = ?',
+      [now, id],
+    );
+    return { result: undefined, after: () => core.tracker.markSeen(id, now) };
+  });
+}
+
+/**
+ * A recognition in a frame. Counts one visit per presence (a new one after an
+ * absence longer than visitGapMs) and batches the writes: they reach storage
+ * within sightingFlushMs, or on flush().
+ */
+export function observe(
+  core: MemoryCore,
+  personId: unknown,
+  similarity: unknown,
+  atMs: number,
+  scheduleFlush: () => void,
+): Promise<{ newVisit: boolean }> {
+  const id = checkId(personId, 'A person id');
+  const sim = checkSimilarity(similarity);
+  if (!Number.isFinite(atMs)) throw new MemoryError('invalid-input', 'Bad time.');
+  return core.serial(() => {
+    core.assertWritable();
+    const stored = scalar(core.db, 'SELECT last_seen FROM persons WHERE id = ?', [id]);
+    if (stored === null) throw new MemoryError('not-found', `No person ${id}.`);
+    const newVisit = core.tracker.observe(id, sim, atMs, () => ({
+      lastSeenMs: Number(stored),
+      hasSightings:
+        scalar(core.db, 'SELECT 1 FROM sightings WHERE person_id = ? LIMIT 1', [id]) !== null,
+    }));
+    scheduleFlush();
+    return { newVisit };
+  });
+}
+
+/** Writes what observe() batched, in one transaction. */
+export async function flushSightings(core: MemoryCore): Promise<void> {
+  if (core.readOnly || !core.tracker.hasPending) return;
+  let taken: ReturnType<typeof core.tracker.take> = [];
+  try {
+    await core.action('sightings', (tx) => {
+      taken = core.tracker.take();
+      if (!taken.length) return { result: undefined, noop: true };
+      for (const p of taken) {
+        // The person may have been deleted since: their presence goes with them.
+        if (!tx.one('SELECT id FROM persons WHERE id = ?', [p.personId])) continue;
+        for (const v of p.visits) {
+          tx.insert('sightings', {
+            person_id: p.personId,
+            timestamp: v.atMs,
+            similarity: v.similarity,
+          });
+        }
+        tx.run(
+          'UPDATE persons SET visit_count = visit_count + ?, last_seen = MAX(last_seen, ?) WHERE id = ?',
+          [p.visits.filter((v) => v.counted).length, p.lastSeenMs, p.personId],
+        );
+      }
+      return { result: undefined };
+    });
+  } catch (error) {
+    core.tracker.restore(taken);
+    throw error;
+  }
+}

@@ -1,0 +1,148 @@
+import type { Database } from 'sql.js';
+import type { FaissModule } from '../../faiss';
+import { checkpointProblem, type Checkpoint } from './checkpoint';
+import { isEmbRecord, type EmbRecord } from './emb-records';
+import type { JournalEntry } from './journal';
+import { embPrefix } from './keys';
+import type { KvStore } from './kv';
+import { META, readMetaNumber } from './meta';
+import { rows, scalar } from '../../sqlite/sql';
+import type { OpenReport } from '../types';
+import { VectorIndex } from './vector-index';
+
+export interface IndexContext {
+  db: Database;
+  kv: KvStore;
+  faiss: FaissModule;
+  dbId: string;
+  modelId: string;
+  dim: number;
+}
+
+export interface RestoredIndex {
+  index: VectorIndex;
+  source: OpenReport['indexSource'];
+  reason: string | null;
+  effectsReplayed: number;
+  missing: number;
+  /** The stored checkpoint, when the index came from it. */
+  checkpointSeq: number | null;
+}
+
+export function liveSampleCount(db: Database, modelId: string): number {
+  return Number(scalar(db, 'SELECT COUNT(*) FROM samples WHERE model_id = ?', [modelId]));
+}
+
+/**
+ * The open model's index: from the checkpoint when its tags match and the
+ * journal holds every change since it (the fast path: one `readIndex`, no
+ * per-row work), otherwise rebuilt from the stored embeddings.
+ */
+export async function restoreIndex(
+  ctx: IndexContext,
+  journal: readonly JournalEntry[],
+  ck: Checkpoint | undefined,
+): Promise<RestoredIndex> {
+  const seq = readMetaNumber(ctx.db, META.seq);
+  const indexGen = readMetaNumber(ctx.db, META.indexGen(ctx.modelId));
+  const live = liveSampleCount(ctx.db, ctx.modelId);
+  let reason = checkpointProblem(ck, { ...ctx, seq, indexGen });
+  if (!reason && ck) {
+    const since = journal.filter(
+      (e) => e.seq > ck.seq && e.index.some((x) => x.modelId === ctx.modelId),
+    );
+    if (since.length !== indexGen - ck.indexGen) {
+      reason = 'the journal no longer holds every change since the checkpoint';
+    } else {
+      const got = fromCheckpoint(ctx, ck, since, live);
+      if (typeof got === 'string') reason = got;
+      else return { ...got, reason: null, missing: 0, checkpointSeq: ck.seq };
+    }
+  }
+  if (live === 0 && reason === 'no checkpoint') {
+    const index = VectorIndex.build(ctx.faiss, ctx.dim, [], new Float32Array(0));
+    return {
+      index,
+      source: 'empty',
+      reason: null,
+      effectsReplayed: 0,
+      missing: 0,
+      checkpointSeq: null,
+    };
+  }
+  const { index, missing } = await buildFromStorage(ctx);
+  return { index, source: 'rebuilt', reason, effectsReplayed: 0, missing, checkpointSeq: null };
+}
+
+function fromCheckpoint(
+  ctx: IndexContext,
+  ck: Checkpoint,
+  since: readonly JournalEntry[],
+  live: number,
+): Pick<RestoredIndex, 'index' | 'source' | 'effectsReplayed'> | string {
+  let index: VectorIndex;
+  try {
+    index = VectorIndex.fromBytes(ctx.faiss, ck.bytes, ctx.dim, ck.kind);
+  } catch (error) {
+    return `unreadable checkpoint (${error instanceof Error ? error.message : String(error)})`;
+  }
+  let problem: string | null = null;
+  let replayed = 0;
+  try {
+    if (index.ntotal !== ck.ntotal) problem = 'checkpoint vector count differs from its tag';
+    for (const entry of problem ? [] : since) {
+      for (const e of entry.index) {
+        if (e.modelId !== ctx.modelId) continue;
+        if (e.remove?.length) index.remove(e.remove);
+        if (e.add?.ids.length) index.add(e.add.ids, e.add.vectors);
+        replayed++;
+      }
+    }
+    if (!problem && index.ntotal !== live) {
+      problem = `checkpoint holds ${index.ntotal} vectors, the database ${live}`;
+    }
+    if (!problem && index.outOfPolicy)
+      problem = `${index.kind} no longer fits ${index.ntotal} vectors`;
+  } catch (error) {
+    problem = `checkpoint replay failed (${error instanceof Error ? error.message : String(error)})`;
+  }
+  if (problem) {
+    index.dispose();
+    return problem;
+  }
+  return {
+    index,
+    source: replayed ? 'checkpoint+journal' : 'checkpoint',
+    effectsReplayed: replayed,
+  };
+}
+
+/**
+ * Every stored embedding of the model whose sample is live in SQLite (the
+ * source of truth): rows of deleted samples are left out, and live samples
+ * without a vector are counted as missing.
+ */
+export async function loadVectors(ctx: IndexContext) {
+  const liveIds = new Set(
+    rows<{ id: number }>(ctx.db, 'SELECT id FROM samples WHERE model_id = ?', [ctx.modelId]).map(
+      (r) => r.id,
+    ),
+  );
+  const records = await ctx.kv.getPrefix<EmbRecord>(embPrefix(ctx.modelId));
+  const ids: number[] = [];
+  const vectors = new Float32Array(liveIds.size * ctx.dim);
+  for (const [, rec] of records) {
+    if (!isEmbRecord(rec, ctx.dim)) continue;
+    rec.sampleIds.forEach((id, row) => {
+      if (!liveIds.delete(id)) return;
+      vectors.set(rec.vectors.subarray(row * ctx.dim, (row + 1) * ctx.dim), ids.length * ctx.dim);
+      ids.push(id);
+    });
+  }
+  return { ids, vectors: vectors.subarray(0, ids.length * ctx.dim), missing: liveIds.size };
+}
+
+export async function buildFromStorage(ctx: IndexContext) {
+  const { ids, vectors, missing } = await loadVectors(ctx);
+  return { index: VectorIndex.build(ctx.faiss, ctx.dim, ids, vectors), missing };
+}

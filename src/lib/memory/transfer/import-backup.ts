@@ -1,0 +1,221 @@
+/**
+ * A backup file (export-import.ts writes it) as an ImportSource: its SQLite rows (upgraded in
+ * a copy when older, refused when newer), each sample's vectors per model (by the file's sample
+ * ids; a format-1 file's rows are in sample-id order), its face images and its queue.
+ */
+import { readArchive } from '../../transfer/archive';
+import { isEncryptedArchive } from '../../transfer/archive-crypto';
+import { TransferError } from '../../transfer/errors';
+import type { MemoryCore } from '../store/core';
+import type { ImportSource, SourceModel, SourceUnlabeled } from './import-source';
+import { stageImport, type ImportPreview } from './import-run';
+import { migrate, schemaVersion, SCHEMA_VERSION } from '../store/schema';
+import { loadSqlJs, rows } from '../../sqlite/sql';
+import type { SampleSource } from '../types';
+import type { UnlabeledRow } from '../actions/labelling';
+
+/** Image types of face crops and the file extension each gets in an export. */
+export const CROP_EXT: Readonly<Record<string, string>> = {
+  'image/png': 'png',
+  'image/webp': 'webp',
+  'image/jpeg': 'jpg',
+};
+
+const SOURCES = new Set<SampleSource>(['label', 'import', 'enrol']);
+
+function sniffType(bytes: Uint8Array, path: string): string {
+  const b = bytes;
+  if (b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47) return 'image/png';
+  if (b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return 'image/jpeg';
+  if (b[0] === 0x52 && b[1] === 0x49 && b[8] === 0x57 && b[9] === 0x45) return 'image/webp';
+  const ext = /\.([a-z]+)$/i.exec(path)?.[1]?.toLowerCase();
+  return Object.entries(CROP_EXT).find(([, e]) => e === ext)?.[0] ?? '';
+}
+
+interface Rows {
+  persons: Array<{
+    id: number;
+    name: string;
+    first_seen: number;
+    last_seen: number;
+    visit_count: number;
+  }>;
+  samples: Array<{
+    id: number;
+    person_id: number;
+    model_id: string;
+    created: number;
+    has_crop: number;
+    source: string;
+  }>;
+  sightings: Array<{ id: number; person_id: number; timestamp: number; similarity: number }>;
+  unlabeled: Array<UnlabeledRow & { sample_id: number | null }>;
+}
+
+async function readBackupDb(sqlite: Uint8Array): Promise<Rows> {
+  const SQL = await loadSqlJs();
+  let db;
+  try {
+    db = new SQL.Database(sqlite);
+    const v = schemaVersion(db);
+    if (v > SCHEMA_VERSION) {
+      throw new TransferError(
+        'IMPORT_SCHEMA_TOO_NEW',
+        'This backup was made by a newer version of the app (its database is newer than this ' +
+          'app reads). Update the app, then import it. Nothing was changed.',
+      );
+    }
+    migrate(db); // an older backup's database, upgraded in this copy only
+    return {
+      persons: rows(
+        db,
+        'SELECT id, name, first_seen, last_seen, visit_count FROM persons ORDER BY id',
+      ),
+      samples: rows(
+        db,
+        'SELECT id, person_id, model_id, created, has_crop, source FROM samples ORDER BY id',
+      ),
+      sightings: rows(db, 'SELECT id, person_id, timestamp, similarity FROM sightings ORDER BY id'),
+      unlabeled: rows(db, 'SELECT * FROM unlabeled ORDER BY id'),
+    };
+  } catch (error) {
+    if (error instanceof TransferError) throw error;
+    throw new TransferError(
+      'IMPORT_BAD_DATA',
+      `The backup's database cannot be read (${error instanceof Error ? error.message : String(error)}). Nothing was changed.`,
+      { cause: error },
+    );
+  } finally {
+    db?.close();
+  }
+}
+
+/** A backup's contents as an ImportSource. */
+export async function backupSource(
+  parts: Awaited<ReturnType<typeof readArchive>>['parts'],
+): Promise<ImportSource> {
+  const db = await readBackupDb(parts.sqlite);
+  const warnings: string[] = [];
+  const samplesOf = new Map<string, number[]>(); // `${model}|${person}` → ascending sample ids
+  for (const s of db.samples) {
+    const k = `${s.model_id}|${s.person_id}`;
+    samplesOf.set(k, [...(samplesOf.get(k) ?? []), s.id]);
+  }
+  const models: SourceModel[] = parts.models.map((m) => {
+    const vectors = new Map<number, Float32Array>();
+    for (const [personId, flat] of m.persons) {
+      const n = flat.length / m.dim;
+      // Format 1 had no ids: its rows are that person's samples of the model, by id.
+      const ids = m.sampleIds?.get(personId) ?? samplesOf.get(`${m.id}|${personId}`) ?? [];
+      if (ids.length !== n) {
+        throw new TransferError(
+          'IMPORT_BAD_DATA',
+          `The backup's ${m.id} vectors of person ${personId} do not match its database. Nothing was changed.`,
+        );
+      }
+      ids.forEach((id, r) => vectors.set(id, flat.subarray(r * m.dim, (r + 1) * m.dim)));
+    }
+    return { id: m.id, dim: m.dim, vectors };
+  });
+  const crops = new Map<string, Blob>();
+  for (const [path, bytes] of parts.crops) {
+    const m = /^(unl\/)?(\d+)\.[A-Za-z0-9]+$/.exec(path);
+    if (m)
+      crops.set(
+        `${m[1] ?? ''}${m[2]}`,
+        new Blob([bytes as Uint8Array<ArrayBuffer>], { type: sniffType(bytes, path) }),
+      );
+  }
+  let missingCrops = 0;
+  const samples = db.samples.map((s) => {
+    const crop = s.has_crop ? (crops.get(String(s.id)) ?? null) : null;
+    if (s.has_crop && !crop) missingCrops++;
+    return {
+      key: s.id,
+      personKey: s.person_id,
+      modelId: s.model_id,
+      createdMs: s.created,
+      source: SOURCES.has(s.source as SampleSource) ? (s.source as SampleSource) : 'import',
+      crop,
+    };
+  });
+  if (missingCrops)
+    warnings.push(`${missingCrops} face image(s) listed in the backup are missing.`);
+  const unlabeledVectors = new Map(parts.models.map((m) => [m.id, m.unlabeled]));
+  let noEmbedding = 0;
+  const unlabeled: SourceUnlabeled[] = db.unlabeled.map((u) => {
+    const embedding = u.reviewed ? null : (unlabeledVectors.get(u.model_id)?.get(u.id) ?? null);
+    if (!u.reviewed && !embedding) noEmbedding++;
+    return {
+      key: u.id,
+      timestampMs: u.timestamp,
+      reviewed: !!u.reviewed,
+      modelId: u.model_id,
+      crop: u.has_crop && !u.reviewed ? (crops.get(`unl/${u.id}`) ?? null) : null,
+      hasCrop: !!u.has_crop,
+      embedding,
+      groupKey: u.group_key,
+      quality: u.quality,
+      sampleKey: u.sample_id,
+    };
+  });
+  if (noEmbedding) {
+    warnings.push(
+      `${noEmbedding} queued face(s) have no embedding in the backup and are left out.`,
+    );
+  }
+  return {
+    kind: 'backup',
+    persons: db.persons.map((p) => ({
+      key: p.id,
+      name: p.name,
+      nameKey: '',
+      firstSeenMs: p.first_seen,
+      lastSeenMs: p.last_seen,
+      visitCount: p.visit_count,
+    })),
+    samples,
+    sightings: db.sightings.map((g) => ({
+      key: g.id,
+      personKey: g.person_id,
+      timestampMs: g.timestamp,
+      similarity: g.similarity,
+    })),
+    unlabeled,
+    models,
+    keepIds: true,
+    warnings,
+  };
+}
+
+export interface PreviewBackupOptions {
+  passphrase?: string;
+  signal?: AbortSignal;
+  /** Split an import larger than this into several actions (see import-run.ts). */
+  maxBytesPerAction?: number;
+}
+
+/** Opens an export file (decrypt, verify, upgrade) and stages its import. */
+export async function previewBackup(
+  core: MemoryCore,
+  file: Blob | Uint8Array,
+  opts: PreviewBackupOptions = {},
+): Promise<ImportPreview> {
+  const bytes = file instanceof Uint8Array ? file : new Uint8Array(await file.arrayBuffer());
+  const read = await readArchive(bytes, { passphrase: opts.passphrase, signal: opts.signal });
+  const source = await backupSource(read.parts);
+  return stageImport(core, {
+    source,
+    file: {
+      bytes: bytes.length,
+      encrypted: isEncryptedArchive(bytes),
+      formatVersion: read.manifest.formatVersion,
+      migratedFrom: read.migratedFrom,
+      appVersion: read.manifest.appVersion,
+      createdAt: read.manifest.createdAt,
+    },
+    settings: read.parts.settings,
+    faiss: null,
+    maxBytesPerAction: opts.maxBytesPerAction,
+  });
+}
