@@ -2,13 +2,8 @@ import type { MemoryCore } from './store/core';
 import { MemoryError, READ_ONLY_MESSAGE } from './errors';
 import { importPersons } from './transfer/import-persons';
 import { cropKey, unlabeledCropKey } from './store/keys';
-import {
-  exportMemory,
-  previewBackup,
-  type ExportOptions,
-  type ExportResult,
-  type PreviewBackupOptions,
-} from './transfer/export-import';
+import { exportMemory, type ExportOptions, type ExportResult } from './transfer/export';
+import { previewBackup, type PreviewBackupOptions } from './transfer/import-backup';
 import {
   previewOriginal,
   type OriginalInput,
@@ -319,7 +314,7 @@ export class FaceDatabase {
     return adoptModel(this.#core, modelId, dim, queued);
   }
 
-  // ── export and import (export-import.ts, import-original.ts, import-run.ts) ──
+  // ── export and import (export.ts, import-backup.ts, import-original.ts, import-run.ts) ──
 
   /** The whole memory as one (optionally encrypted) file. */
   async exportArchive(opts: ExportOptions): Promise<ExportResult> {
