@@ -68,7 +68,7 @@ export class DataState {
   async previewBackup(file: File, passphrase?: string): Promise<void> {
     this.#clear();
     await this.#run('read', `Reading ${file.name}`, async () => {
-      this.preview = await this.#api.previewImport(file, passphrase || undefined);
+      this.preview = await this.#api.previewImport(file, { passphrase: passphrase || undefined });
     });
   }
 
