@@ -1,53 +1,69 @@
+/**
+ * The face memory's one entry: FaceDatabase, the Python original's
+ * FaceDatabaseFAISS (SQLite metadata, per-person embeddings, a FAISS index)
+ * kept in IndexedDB. The app's worker (service.ts) forwards every method
+ * below by name; tools and tests import the class from here.
+ *
+ * One vocabulary. The original's names, kept as its API:
+ *   findMatch        the best person for one embedding (none below the threshold)
+ *   findTopK         the k best people for one embedding, best first
+ *   recordSighting   one sighting of a person, written at once (a visit more)
+ *   queueUnlabeled   an unknown face (crop + embedding) waiting for a name
+ *   getUnlabeled     the faces waiting for a name
+ *   labelFace        names one waiting face: a new person, or a sample more of one
+ *   stats            counts, and the index's kind and size
+ * and the app's own, built on them:
+ *   identify         findMatch and findTopK for every face of a frame, in one search
+ *   observe          recordSighting for the camera: one visit per presence, writes batched
+ *   queueUnknown     queueUnlabeled that groups similar unknown faces (a full group takes no more)
+ *   labelFaces       labelFace for a group of waiting faces at once
+ *   suggestForUnlabeled, discardUnlabeled, people, upkeep, model change and
+ *   transfer: in their sections below, one line each.
+ *
+ * How a call is queued. Every call runs on the memory's one queue
+ * (MemoryCore.serial), so no call sees another half done. Each method says
+ * which of three kinds it is:
+ *   read   the facade runs it on the queue; it writes nothing.
+ *   write  it checks its input at once, then queues its change itself: a
+ *          stored change is an action (MemoryCore.action, on the same queue):
+ *          its SQL, journal entry and every key it touches in one IndexedDB
+ *          transaction, resolved only once that has committed.
+ *   steps  a long call (a file in or out): its slow parts (decoding,
+ *          encrypting) run off the queue and only its short steps that touch
+ *          the memory are queued, so other calls may run between them.
+ * A new method is its function in a feature file (taking the core first) and
+ * one line here; the worker service picks it up by itself.
+ */
 import type { MemoryCore } from './store/core';
-import { MemoryError, READ_ONLY_MESSAGE } from './errors';
-import { importPersons } from './transfer/import-persons';
-import { cropKey, unlabeledCropKey } from './store/keys';
-import {
-  exportMemory,
-  previewBackup,
-  type ExportOptions,
-  type ExportResult,
-  type PreviewBackupOptions,
-} from './transfer/export-import';
-import {
-  previewOriginal,
-  type OriginalInput,
-  type PreviewOriginalOptions,
-} from './transfer/import-original';
-import {
-  applyImport,
-  cancelImport,
-  type ImportPreview,
-  type ImportResult,
-} from './transfer/import-run';
-import {
-  discardUnlabeled,
-  getUnlabeled,
-  labelFace,
-  labelFaces,
-  queueUnlabeled,
-} from './actions/labelling';
-import { maintain } from './store/maintenance';
-import { openCore, rebuildCore, type OpenOptions } from './store/open';
-import {
-  deletePerson,
-  deleteSample,
-  mergePersons,
-  moveSample,
-  renamePerson,
-} from './actions/person-edits';
-import { getPerson, listPersons, stats, visitsPerDay, type DayCount } from './actions/queries';
-import { findMatch, findTopK, identify } from './actions/search';
-import {
-  adoptModel,
-  planReembed,
-  storeReembedded,
-  type AdoptResult,
-  type ReembeddedQueued,
-  type ReembeddedSample,
-  type ReembedPlan,
+import { READ_ONLY_MESSAGE } from './errors';
+import { openCore, type OpenOptions } from './store/open';
+import * as labelling from './actions/labelling';
+import * as personEdits from './actions/person-edits';
+import * as queries from './actions/queries';
+import type { DayCount } from './actions/queries';
+import * as reembed from './actions/reembed';
+import type {
+  AdoptResult,
+  ReembeddedQueued,
+  ReembeddedSample,
+  ReembedPlan,
 } from './actions/reembed';
-import { flushSightings, observe, recordSighting } from './actions/sightings';
+import * as search from './actions/search';
+import * as sightings from './actions/sightings';
+import * as unknowns from './actions/unknowns';
+import type { QueueUnknownOptions, QueueUnknownResult } from './actions/unknowns';
+import * as upkeep from './actions/upkeep';
+import * as verify from './actions/verify';
+import type { ConsistencyReport, VerifyOptions } from './actions/verify';
+import * as backupExport from './transfer/export';
+import type { ExportOptions, ExportResult } from './transfer/export';
+import * as backupImport from './transfer/import-backup';
+import type { PreviewBackupOptions } from './transfer/import-backup';
+import * as original from './transfer/import-original';
+import type { OriginalInput, PreviewOriginalOptions } from './transfer/import-original';
+import * as persons from './transfer/import-persons';
+import * as importRun from './transfer/import-run';
+import type { ImportPreview, ImportResult } from './transfer/import-run';
 import type {
   Candidate,
   Identification,
@@ -60,26 +76,23 @@ import type {
   QueueOptions,
   UnlabeledFace,
 } from './types';
-import {
-  queueUnknown,
-  suggestForUnlabeled,
-  type QueueUnknownOptions,
-  type QueueUnknownResult,
-} from './actions/unknowns';
-import { checkId, type EmbeddingInput } from './validate';
-import { verifyConsistency, type ConsistencyReport, type VerifyOptions } from './actions/verify';
+import type { EmbeddingInput } from './validate';
 
 export type { OpenOptions };
 
-/**
- * The face memory: the Python original's FaceDatabaseFAISS (SQLite metadata,
- * per-person embeddings, a FAISS index) kept in IndexedDB. Every call is
- * queued; every write is one IndexedDB transaction and resolves only once it
- * has committed. See ARCHITECTURE.md for the storage layout and invariants.
- */
+/** The facade's methods (its function-valued members, the lifecycle ones included). */
+export type FaceDatabaseMethod = {
+  [K in keyof FaceDatabase]: FaceDatabase[K] extends (...args: never[]) => unknown ? K : never;
+}[keyof FaceDatabase];
+
+/** The methods that are queued calls (read, write, steps): all but the lifecycle. */
+export type QueuedMethod = Exclude<FaceDatabaseMethod, 'close' | 'flush' | 'cancelImport'>;
+
+/** A feature function: the core first, then the method's own arguments. */
+type Feature<A extends unknown[], R> = (core: MemoryCore, ...args: A) => R;
+
 export class FaceDatabase {
   readonly #core: MemoryCore;
-  #sightingTimer: ReturnType<typeof setTimeout> | undefined;
   /** How the open went (index from checkpoint or rebuilt, and why). */
   readonly openReport: OpenReport;
 
@@ -87,6 +100,139 @@ export class FaceDatabase {
     this.#core = core;
     this.openReport = report;
   }
+
+  // ── how a call is queued (see the file's comment) ────────────
+
+  #read<A extends unknown[], R>(fn: Feature<A, R | Promise<R>>) {
+    return (...args: A): Promise<R> => this.#core.serial(() => fn(this.#core, ...args));
+  }
+
+  #write<A extends unknown[], R>(fn: Feature<A, Promise<R>>) {
+    return async (...args: A): Promise<R> => fn(this.#core, ...args);
+  }
+
+  #steps<A extends unknown[], R>(fn: Feature<A, Promise<R>>) {
+    return async (...args: A): Promise<R> => fn(this.#core, ...args);
+  }
+
+  // ── recognition ──────────────────────────────────────────────
+
+  findMatch: (embedding: EmbeddingInput) => Promise<Match> = this.#read(search.findMatch);
+  findTopK: (embedding: EmbeddingInput, k?: number) => Promise<Candidate[]> = this.#read(
+    search.findTopK,
+  );
+  identify: (embeddings: EmbeddingInput[], k?: number) => Promise<Identification[]> = this.#read(
+    search.identify,
+  );
+  recordSighting: (personId: number, similarity: number) => Promise<void> = this.#write(
+    sightings.recordSighting,
+  );
+  observe: (personId: number, similarity: number, atMs?: number) => Promise<{ newVisit: boolean }> =
+    this.#write(sightings.observe);
+  /** The match threshold (a setting, not stored here), changed at once for the next search. */
+  setThreshold: (thresholdCosine: number) => Promise<void> = this.#write(search.setThreshold);
+
+  // ── the unlabeled queue ──────────────────────────────────────
+
+  queueUnlabeled: (
+    crop: Blob | null,
+    embedding: EmbeddingInput,
+    opts?: QueueOptions,
+  ) => Promise<number> = this.#write(labelling.queueUnlabeled);
+  queueUnknown: (
+    crop: Blob | null,
+    embedding: EmbeddingInput,
+    opts?: QueueUnknownOptions,
+  ) => Promise<QueueUnknownResult> = this.#write(unknowns.queueUnknown);
+  /** Top-k known people for each waiting face, best first. */
+  suggestForUnlabeled: (unlabeledIds: number[], k?: number) => Promise<Candidate[][]> = this.#read(
+    unknowns.suggestForUnlabeled,
+  );
+  getUnlabeled: () => Promise<UnlabeledFace[]> = this.#read(labelling.getUnlabeled);
+  getUnlabeledCrop: (unlabeledId: number) => Promise<Blob | undefined> = this.#read(
+    queries.unlabeledCrop,
+  );
+  labelFace: (unlabeledId: number, name: string) => Promise<number> = this.#write(
+    labelling.labelFace,
+  );
+  labelFaces: (unlabeledIds: number[], name: string) => Promise<number> = this.#write(
+    labelling.labelFaces,
+  );
+  discardUnlabeled: (unlabeledIds: number | number[]) => Promise<void> = this.#write(
+    labelling.discardUnlabeled,
+  );
+
+  // ── people ───────────────────────────────────────────────────
+
+  listPersons: () => Promise<Person[]> = this.#read(queries.listPersons);
+  getPerson: (personId: number, recentSightings?: number) => Promise<PersonDetail> = this.#read(
+    queries.getPerson,
+  );
+  /** Visits per local day over the last `days` (default 30) days, oldest first, for a chart. */
+  visitsPerDay: (
+    personId: number,
+    days?: number,
+    nowMs?: number,
+    tzOffsetMin?: number,
+  ) => Promise<DayCount[]> = this.#read(queries.visitsPerDay);
+  getSampleCrop: (sampleId: number) => Promise<Blob | undefined> = this.#read(queries.sampleCrop);
+  renamePerson: (personId: number, name: string) => Promise<void> = this.#write(
+    personEdits.renamePerson,
+  );
+  mergePersons: (fromId: number, intoId: number) => Promise<number> = this.#write(
+    personEdits.mergePersons,
+  );
+  deletePerson: (personId: number) => Promise<void> = this.#write(personEdits.deletePerson);
+  deleteSample: (sampleId: number) => Promise<void> = this.#write(personEdits.deleteSample);
+  moveSample: (sampleId: number, toPersonId: number) => Promise<void> = this.#write(
+    personEdits.moveSample,
+  );
+  /** People with their embeddings (enrolment from photos), in one action: all or nothing. */
+  importPersons: (entries: ImportPerson[]) => Promise<number[]> = this.#write(
+    persons.importPersons,
+  );
+
+  // ── upkeep ───────────────────────────────────────────────────
+
+  stats: () => Promise<MemoryStats> = this.#read(queries.stats);
+  /** Checks that storage, SQLite and the index agree; repairs nothing. */
+  verify: (opts?: VerifyOptions) => Promise<ConsistencyReport> = this.#read(
+    verify.verifyConsistency,
+  );
+  /** Rebuilds the index from the stored embeddings, retraining IVF. */
+  rebuildIndex: (signal?: AbortSignal) => Promise<MemoryStats> = this.#write(upkeep.rebuildIndex);
+
+  // ── changing the model (actions/reembed.ts) ──────────────────
+
+  /** What switching to `modelId` needs: samples to embed again, and what cannot be. */
+  planReembed: (modelId: string, dim: number) => Promise<ReembedPlan> = this.#read(
+    reembed.planReembed,
+  );
+  /** Stores target-model vectors of samples (one transaction; idempotent). */
+  storeReembedded: (modelId: string, dim: number, entries: ReembeddedSample[]) => Promise<number> =
+    this.#write(reembed.storeReembedded);
+  /** Moves the memory to `modelId` (one action); reopen it with that model afterwards. */
+  adoptModel: (modelId: string, dim: number, queued?: ReembeddedQueued[]) => Promise<AdoptResult> =
+    this.#write(reembed.adoptModel);
+
+  // ── export and import (transfer/) ────────────────────────────
+
+  /** The whole memory as one (optionally encrypted) file. */
+  exportArchive: (opts: ExportOptions) => Promise<ExportResult> = this.#steps(
+    backupExport.exportMemory,
+  );
+  /** Opens an export file and says what importing it would change; nothing is written. */
+  previewImport: (file: Blob | Uint8Array, opts?: PreviewBackupOptions) => Promise<ImportPreview> =
+    this.#steps(backupImport.previewBackup);
+  /** Reads the Python original's folder (or a zip of it) and says what importing it would change. */
+  previewOriginal: (input: OriginalInput, opts?: PreviewOriginalOptions) => Promise<ImportPreview> =
+    this.#steps(original.previewOriginal);
+  /** Writes the import last previewed (by its preview id), in one action or a few. */
+  applyImport: (previewId: string, signal?: AbortSignal) => Promise<ImportResult> = this.#write(
+    importRun.applyImport,
+  );
+
+  // ── lifecycle: not queued calls ──────────────────────────────
 
   /**
    * Opens (creating if new) the memory called `name`. When another tab holds
@@ -97,6 +243,14 @@ export class FaceDatabase {
     const { core, report } = await openCore(options);
     return new FaceDatabase(core, report);
   }
+
+  /** The names of the queued methods (the fields above), for the worker service to forward. */
+  static readonly queuedMethods: readonly QueuedMethod[] = (() => {
+    const blank = new FaceDatabase(undefined as never, undefined as never);
+    return Object.entries(blank)
+      .filter(([, value]) => typeof value === 'function')
+      .map(([name]) => name as QueuedMethod);
+  })();
 
   get readOnly(): boolean {
     return this.#core.readOnly;
@@ -118,148 +272,9 @@ export class FaceDatabase {
     return this.#core.config.threshold;
   }
 
-  // ── recognition ──────────────────────────────────────────────
-
-  async findMatch(embedding: EmbeddingInput): Promise<Match> {
-    return this.#core.serial(() => findMatch(this.#core, embedding));
-  }
-
-  async findTopK(embedding: EmbeddingInput, k = 5): Promise<Candidate[]> {
-    return this.#core.serial(() => findTopK(this.#core, embedding, k));
-  }
-
-  async identify(embeddings: EmbeddingInput[], k = 3): Promise<Identification[]> {
-    return this.#core.serial(() => identify(this.#core, embeddings, k));
-  }
-
-  async recordSighting(personId: number, similarity: number): Promise<void> {
-    return recordSighting(this.#core, personId, similarity);
-  }
-
-  async observe(
-    personId: number,
-    similarity: number,
-    atMs = Date.now(),
-  ): Promise<{ newVisit: boolean }> {
-    return observe(this.#core, personId, similarity, atMs, () => this.#scheduleSightings());
-  }
-
-  // ── the unlabeled queue ──────────────────────────────────────
-
-  async queueUnlabeled(
-    crop: Blob | null,
-    embedding: EmbeddingInput,
-    opts?: QueueOptions,
-  ): Promise<number> {
-    return queueUnlabeled(this.#core, crop, embedding, opts);
-  }
-
-  /**
-   * An unknown face from the camera: joins the group of a similar waiting
-   * face (or starts one); a full group takes no more (`queued: false`).
-   */
-  async queueUnknown(
-    crop: Blob | null,
-    embedding: EmbeddingInput,
-    opts?: QueueUnknownOptions,
-  ): Promise<QueueUnknownResult> {
-    return queueUnknown(this.#core, crop, embedding, opts);
-  }
-
-  /** Top-k known people for each waiting face, best first. */
-  async suggestForUnlabeled(unlabeledIds: number[], k = 3): Promise<Candidate[][]> {
-    return suggestForUnlabeled(this.#core, unlabeledIds, k);
-  }
-
-  async getUnlabeled(): Promise<UnlabeledFace[]> {
-    return this.#core.serial(() => getUnlabeled(this.#core));
-  }
-
-  async getUnlabeledCrop(unlabeledId: number): Promise<Blob | undefined> {
-    const id = checkId(unlabeledId, 'A queued face id');
-    return this.#core.serial(() => this.#core.kv.get<Blob>(unlabeledCropKey(id)));
-  }
-
-  async labelFace(unlabeledId: number, name: string): Promise<number> {
-    return labelFace(this.#core, unlabeledId, name);
-  }
-
-  async labelFaces(unlabeledIds: number[], name: string): Promise<number> {
-    return labelFaces(this.#core, unlabeledIds, name);
-  }
-
-  async discardUnlabeled(unlabeledIds: number | number[]): Promise<void> {
-    return discardUnlabeled(this.#core, unlabeledIds);
-  }
-
-  // ── people ───────────────────────────────────────────────────
-
-  async listPersons(): Promise<Person[]> {
-    return this.#core.serial(() => listPersons(this.#core));
-  }
-
-  async getPerson(personId: number, recentSightings = 20): Promise<PersonDetail> {
-    return this.#core.serial(() => getPerson(this.#core, personId, recentSightings));
-  }
-
-  /** Visits per local day over the last `days` days (oldest first), for a chart. */
-  async visitsPerDay(
-    personId: number,
-    days = 30,
-    nowMs = Date.now(),
-    tzOffsetMin = new Date(nowMs).getTimezoneOffset(),
-  ): Promise<DayCount[]> {
-    return this.#core.serial(() => visitsPerDay(this.#core, personId, days, nowMs, tzOffsetMin));
-  }
-
-  async getSampleCrop(sampleId: number): Promise<Blob | undefined> {
-    const id = checkId(sampleId, 'A sample id');
-    return this.#core.serial(() => this.#core.kv.get<Blob>(cropKey(id)));
-  }
-
-  async renamePerson(personId: number, name: string): Promise<void> {
-    return renamePerson(this.#core, personId, name);
-  }
-
-  async mergePersons(fromId: number, intoId: number): Promise<number> {
-    return mergePersons(this.#core, fromId, intoId);
-  }
-
-  async deletePerson(personId: number): Promise<void> {
-    return deletePerson(this.#core, personId);
-  }
-
-  async deleteSample(sampleId: number): Promise<void> {
-    return deleteSample(this.#core, sampleId);
-  }
-
-  async moveSample(sampleId: number, toPersonId: number): Promise<void> {
-    return moveSample(this.#core, sampleId, toPersonId);
-  }
-
-  async importPersons(entries: ImportPerson[]): Promise<number[]> {
-    return importPersons(this.#core, entries);
-  }
-
-  // ── upkeep ───────────────────────────────────────────────────
-
-  async stats(): Promise<MemoryStats> {
-    return this.#core.serial(() => stats(this.#core));
-  }
-
-  /** Checks that storage, SQLite and the index agree (verify.ts); reads only, repairs nothing. */
-  async verify(opts?: VerifyOptions): Promise<ConsistencyReport> {
-    return this.#core.serial(() => verifyConsistency(this.#core, opts));
-  }
-
-  /** Rebuilds the index from the stored embeddings, retraining IVF. */
-  async rebuildIndex(signal?: AbortSignal): Promise<MemoryStats> {
-    signal?.throwIfAborted();
-    return this.#core.serial(async () => {
-      signal?.throwIfAborted();
-      await rebuildCore(this.#core, 'requested');
-      return stats(this.#core);
-    });
+  /** Forgets the staged import (the last preview), so that applying it fails as expired. */
+  cancelImport(): void {
+    importRun.cancelImport(this.#core);
   }
 
   /**
@@ -267,11 +282,7 @@ export class FaceDatabase {
    * `pagehide`; a crash before it loses at most the batched sightings.
    */
   async flush(): Promise<void> {
-    if (this.readOnly) return;
-    clearTimeout(this.#sightingTimer);
-    this.#sightingTimer = undefined;
-    await flushSightings(this.#core);
-    await maintain(this.#core, { snapshot: 'force', checkpoint: 'force' });
+    await upkeep.flushAll(this.#core);
   }
 
   /**
@@ -285,90 +296,12 @@ export class FaceDatabase {
         this.#core.emit({ type: 'error', where: 'close', error }),
       );
     }
-    clearTimeout(this.#sightingTimer);
+    sightings.cancelScheduledSightings(this.#core);
     await this.#core.shut();
     await this.#core.maintenanceTail;
     this.#core.index.dispose();
     this.#core.db.close();
     await this.#core.kv.close().catch(() => undefined);
     this.#core.lock.release();
-  }
-
-  // ── changing the model (reembed.ts) ──────────────────────────
-
-  /** What switching to `modelId` needs: samples to embed again, and what cannot be. */
-  async planReembed(modelId: string, dim: number): Promise<ReembedPlan> {
-    return planReembed(this.#core, modelId, dim);
-  }
-
-  /** Stores target-model vectors of samples (one transaction; idempotent). */
-  async storeReembedded(
-    modelId: string,
-    dim: number,
-    entries: ReembeddedSample[],
-  ): Promise<number> {
-    return storeReembedded(this.#core, modelId, dim, entries);
-  }
-
-  /** Moves the memory to `modelId` (one action); reopen it with that model afterwards. */
-  async adoptModel(
-    modelId: string,
-    dim: number,
-    queued: ReembeddedQueued[] = [],
-  ): Promise<AdoptResult> {
-    return adoptModel(this.#core, modelId, dim, queued);
-  }
-
-  // ── export and import (export-import.ts, import-original.ts, import-run.ts) ──
-
-  /** The whole memory as one (optionally encrypted) file. */
-  async exportArchive(opts: ExportOptions): Promise<ExportResult> {
-    return exportMemory(this.#core, opts);
-  }
-
-  /** Opens an export file and says what importing it would change; nothing is written. */
-  async previewImport(
-    file: Blob | Uint8Array,
-    opts?: PreviewBackupOptions,
-  ): Promise<ImportPreview> {
-    return previewBackup(this.#core, file, opts);
-  }
-
-  /** Reads the Python original's folder (or a zip of it) and says what importing it would change. */
-  async previewOriginal(
-    input: OriginalInput,
-    opts?: PreviewOriginalOptions,
-  ): Promise<ImportPreview> {
-    return previewOriginal(this.#core, input, opts);
-  }
-
-  /** Writes the import last previewed (by its preview id). */
-  async applyImport(previewId: string, signal?: AbortSignal): Promise<ImportResult> {
-    return applyImport(this.#core, previewId, signal);
-  }
-
-  cancelImport(): void {
-    cancelImport(this.#core);
-  }
-
-  /** The match threshold (a setting, not stored here), changed at once for the next search. */
-  async setThreshold(thresholdCosine: number): Promise<void> {
-    if (typeof thresholdCosine !== 'number' || !(thresholdCosine >= -1 && thresholdCosine <= 1)) {
-      throw new MemoryError('invalid-input', 'The threshold is a cosine, −1 … 1.');
-    }
-    await this.#core.serial(() => {
-      this.#core.config.threshold = thresholdCosine;
-    });
-  }
-
-  #scheduleSightings(): void {
-    if (this.#sightingTimer !== undefined) return;
-    this.#sightingTimer = setTimeout(() => {
-      this.#sightingTimer = undefined;
-      flushSightings(this.#core).catch((error: unknown) => {
-        this.#core.emit({ type: 'error', where: 'sightings', error });
-        if (!this.#core.closed) this.#scheduleSightings();
-      });
-    }, this.#core.config.sightingFlushMs);
   }
 }

@@ -1,6 +1,7 @@
 import * as Comlink from 'comlink';
 import { afterEach, describe, expect, it } from 'vitest';
 import { keepErrorCodes } from '../workers/comlink-errors';
+import { FaceDatabase } from './face-database';
 import { createMemoryService, type MemoryService } from './service';
 import {
   near,
@@ -49,5 +50,27 @@ describe('memory service (the worker API)', () => {
     const api = overChannel();
     const err = await api.stats().catch((e: unknown) => e);
     expect((err as { code?: string }).code).toBe('closed');
+  });
+
+  it('forwards every public FaceDatabase method, by the same name', async () => {
+    const db = await FaceDatabase.open({ name: uniqueName(), modelId: 'm', dim: DIM });
+    const own = Object.entries(db).filter(([, v]) => typeof v === 'function');
+    const lifecycle = Object.getOwnPropertyNames(FaceDatabase.prototype).filter(
+      (name) =>
+        name !== 'constructor' &&
+        typeof Object.getOwnPropertyDescriptor(FaceDatabase.prototype, name)?.value === 'function',
+    );
+    await db.close();
+    const methods = [...own.map(([name]) => name), ...lifecycle];
+    expect(methods).toEqual(expect.arrayContaining(['findMatch', 'labelFace', 'stats', 'close']));
+    expect([...FaceDatabase.queuedMethods].sort()).toEqual(own.map(([name]) => name).sort());
+    const service = createMemoryService() as unknown as Record<string, unknown>;
+    for (const name of methods) expect(typeof service[name], name).toBe('function');
+    // Not open yet: each queued method reaches the (absent) memory and says so.
+    const api = overChannel() as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;
+    for (const name of FaceDatabase.queuedMethods) {
+      const err = await api[name]!().catch((e: unknown) => e);
+      expect((err as { code?: string }).code, name).toBe('closed');
+    }
   });
 });

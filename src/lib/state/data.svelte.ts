@@ -1,11 +1,12 @@
 /**
  * The "Backup & privacy" view's state: export the memory to a file, preview and import a
  * backup or the Python original's folder, and delete everything. The work happens in
- * memory.worker (export-import.ts, import-original.ts); this class carries files there and
- * results back, and applies what belongs to the page (settings, the download, the wipe).
+ * memory.worker (memory/transfer/: export.ts, import-backup.ts, import-original.ts); this
+ * class carries files there and results back, and applies what belongs to the page
+ * (settings, the download, the wipe).
  */
 import { describeError, isAbort } from '../errors';
-import type { ExportResult } from '../memory/transfer/export-import';
+import type { ExportResult } from '../memory/transfer/export';
 import type { OriginalInput } from '../memory/transfer/import-original';
 import type { ImportPreview, ImportResult } from '../memory/transfer/import-run';
 import type { MemoryStats } from '../memory/types';
@@ -67,7 +68,7 @@ export class DataState {
   async previewBackup(file: File, passphrase?: string): Promise<void> {
     this.#clear();
     await this.#run('read', `Reading ${file.name}`, async () => {
-      this.preview = await this.#api.previewImport(file, passphrase || undefined);
+      this.preview = await this.#api.previewImport(file, { passphrase: passphrase || undefined });
     });
   }
 

@@ -1,5 +1,6 @@
 import type { MemoryCore } from '../store/core';
 import { MemoryError } from '../errors';
+import { cropKey, unlabeledCropKey } from '../store/keys';
 import { row, rows, scalar } from '../../sqlite/sql';
 import type { MemoryStats, Person, PersonDetail, Sample, SampleSource, Sighting } from '../types';
 import { checkId } from '../validate';
@@ -88,9 +89,9 @@ export interface DayCount {
 export function visitsPerDay(
   core: MemoryCore,
   personId: unknown,
-  days: number,
-  nowMs: number,
-  tzOffsetMin: number,
+  days = 30,
+  nowMs = Date.now(),
+  tzOffsetMin = new Date(nowMs).getTimezoneOffset(),
 ): DayCount[] {
   const id = checkId(personId, 'A person id');
   if (!Number.isSafeInteger(days) || days < 1 || days > 3660) {
@@ -111,4 +112,14 @@ export function visitsPerDay(
     dayMs: (first + i) * DAY - shift,
     visits: byDay.get(first + i) ?? 0,
   }));
+}
+
+/** A sample's stored crop (undefined: none). */
+export function sampleCrop(core: MemoryCore, sampleId: unknown): Promise<Blob | undefined> {
+  return core.kv.get<Blob>(cropKey(checkId(sampleId, 'A sample id')));
+}
+
+/** A queued face's stored crop (undefined: none). */
+export function unlabeledCrop(core: MemoryCore, unlabeledId: unknown): Promise<Blob | undefined> {
+  return core.kv.get<Blob>(unlabeledCropKey(checkId(unlabeledId, 'A queued face id')));
 }

@@ -162,37 +162,34 @@ function byPerson(
 }
 
 /** What switching to `modelId` (of dimension `dim`) needs; see the module comment. */
-export function planReembed(
+export async function planReembed(
   core: MemoryCore,
   modelId: unknown,
   dim: unknown,
 ): Promise<ReembedPlan> {
   const target = checkModel(modelId, dim);
-  return core.serial(async () => {
-    const samples = allSamples(core);
-    const { vectors } = await targetVectors(core, target.modelId, target.dim);
-    const todo: ReembedSample[] = [];
-    let ready = 0;
-    for (const s of samples) {
-      if (vectors.has(s.id)) ready++;
-      else if (s.has_crop)
-        todo.push({ sampleId: s.id, personId: s.person_id, modelId: s.model_id });
-    }
-    const queuedRows = rows<{ id: number; has_crop: number }>(
-      core.db,
-      'SELECT id, has_crop FROM unlabeled WHERE reviewed = 0 AND model_id != ? ORDER BY id',
-      [target.modelId],
-    );
-    return {
-      ...target,
-      total: samples.length,
-      ready,
-      todo,
-      noCrop: byPerson(samples, (s) => (!vectors.has(s.id) && !s.has_crop ? 'noCrop' : null)),
-      queued: queuedRows.filter((r) => r.has_crop).map((r) => r.id),
-      queuedNoCrop: queuedRows.filter((r) => !r.has_crop).length,
-    };
-  });
+  const samples = allSamples(core);
+  const { vectors } = await targetVectors(core, target.modelId, target.dim);
+  const todo: ReembedSample[] = [];
+  let ready = 0;
+  for (const s of samples) {
+    if (vectors.has(s.id)) ready++;
+    else if (s.has_crop) todo.push({ sampleId: s.id, personId: s.person_id, modelId: s.model_id });
+  }
+  const queuedRows = rows<{ id: number; has_crop: number }>(
+    core.db,
+    'SELECT id, has_crop FROM unlabeled WHERE reviewed = 0 AND model_id != ? ORDER BY id',
+    [target.modelId],
+  );
+  return {
+    ...target,
+    total: samples.length,
+    ready,
+    todo,
+    noCrop: byPerson(samples, (s) => (!vectors.has(s.id) && !s.has_crop ? 'noCrop' : null)),
+    queued: queuedRows.filter((r) => r.has_crop).map((r) => r.id),
+    queuedNoCrop: queuedRows.filter((r) => !r.has_crop).length,
+  };
 }
 
 /**

@@ -85,7 +85,7 @@ export function findMatch(core: MemoryCore, embedding: unknown): Match {
   return toMatch(core, topPeople(core, q, 1)[0]?.[0]);
 }
 
-export function findTopK(core: MemoryCore, embedding: unknown, k: unknown): Candidate[] {
+export function findTopK(core: MemoryCore, embedding: unknown, k: unknown = 5): Candidate[] {
   const q = unitMatrix([embedding], core.config.dim);
   return topPeople(core, q, checkK(k))[0] ?? [];
 }
@@ -98,4 +98,14 @@ export function identify(core: MemoryCore, embeddings: unknown, k: unknown = 3):
   if (!embeddings.length) return [];
   const q = unitMatrix(embeddings, core.config.dim);
   return topPeople(core, q, checkK(k)).map((topK) => ({ ...toMatch(core, topK[0]), topK }));
+}
+
+/** The match threshold (a setting, not stored here), changed at once for the next search. */
+export function setThreshold(core: MemoryCore, thresholdCosine: unknown): Promise<void> {
+  if (typeof thresholdCosine !== 'number' || !(thresholdCosine >= -1 && thresholdCosine <= 1)) {
+    throw new MemoryError('invalid-input', 'The threshold is a cosine, −1 … 1.');
+  }
+  return core.serial(() => {
+    core.config.threshold = thresholdCosine;
+  });
 }

@@ -37,8 +37,7 @@ export function observe(
   core: MemoryCore,
   personId: unknown,
   similarity: unknown,
-  atMs: number,
-  scheduleFlush: () => void,
+  atMs = Date.now(),
 ): Promise<{ newVisit: boolean }> {
   const id = checkId(personId, 'A person id');
   const sim = checkSimilarity(similarity);
@@ -52,9 +51,31 @@ export function observe(
       hasSightings:
         scalar(core.db, 'SELECT 1 FROM sightings WHERE person_id = ? LIMIT 1', [id]) !== null,
     }));
-    scheduleFlush();
+    scheduleSightings(core);
     return { newVisit };
   });
+}
+
+/** The pending flush of each open memory's batched sightings. */
+const timers = new WeakMap<MemoryCore, ReturnType<typeof setTimeout>>();
+
+/** Flushes the batch within sightingFlushMs (once; a failed flush tries again). */
+function scheduleSightings(core: MemoryCore): void {
+  if (timers.has(core)) return;
+  const timer = setTimeout(() => {
+    timers.delete(core);
+    flushSightings(core).catch((error: unknown) => {
+      core.emit({ type: 'error', where: 'sightings', error });
+      if (!core.closed) scheduleSightings(core);
+    });
+  }, core.config.sightingFlushMs);
+  timers.set(core, timer);
+}
+
+/** Cancels the scheduled flush (flush() writes the batch itself; close() drops it). */
+export function cancelScheduledSightings(core: MemoryCore): void {
+  clearTimeout(timers.get(core));
+  timers.delete(core);
 }
 
 /** Writes what observe() batched, in one transaction. */

@@ -115,16 +115,14 @@ export async function suggestForUnlabeled(
   k = 3,
 ): Promise<Candidate[][]> {
   const ids = checkIds(unlabeledIds, 'queued face id');
-  return core.serial(async () => {
-    const pending = await pendingVectors(core);
-    const have = ids.filter((id) => pending.has(id));
-    if (!have.length || core.index.ntotal === 0) return ids.map(() => []);
-    const q = new Float32Array(have.length * core.config.dim);
-    have.forEach((id, i) => q.set(pending.get(id)!.vector, i * core.config.dim));
-    const found = topPeople(core, q, k);
-    return ids.map((id) => {
-      const at = have.indexOf(id);
-      return at < 0 ? [] : (found[at] ?? []);
-    });
+  const pending = await pendingVectors(core);
+  const have = ids.filter((id) => pending.has(id));
+  if (!have.length || core.index.ntotal === 0) return ids.map(() => []);
+  const q = new Float32Array(have.length * core.config.dim);
+  have.forEach((id, i) => q.set(pending.get(id)!.vector, i * core.config.dim));
+  const found = topPeople(core, q, k);
+  return ids.map((id) => {
+    const at = have.indexOf(id);
+    return at < 0 ? [] : (found[at] ?? []);
   });
 }

@@ -20,6 +20,8 @@ export interface CoreConfig {
   sightingFlushMs: number;
   maintenanceDelayMs: number;
   maxCropBytes: number;
+  /** Where sql.js's wasm is, for reading other SQLite files (the original's). */
+  sqlWasmUrl?: string;
   /** Test hook inside every write transaction (see kv.ts). */
   onWriteStep?: WriteStepHook;
   onEvent?: (event: MemoryEvent) => void;

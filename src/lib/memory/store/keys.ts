@@ -1,5 +1,7 @@
 /**
- * IndexedDB keys (ARCHITECTURE.md, storage layout). Model ids are URI-encoded
+ * IndexedDB keys: the SQLite snapshot, journal entries, embedding records per
+ * model and person, crops, queued faces' embeddings and FAISS checkpoints
+ * (the full layout: ../shared/design/ARCHITECTURE.md). Model ids are URI-encoded
  * so that a model id containing '/' cannot make one key prefix match another
  * model's keys.
  */

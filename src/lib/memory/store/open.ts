@@ -84,6 +84,7 @@ function configOf(o: OpenOptions): CoreConfig {
     sightingFlushMs: o.sightingFlushMs ?? DEFAULTS.sightingFlushMs,
     maintenanceDelayMs: o.maintenanceDelayMs ?? DEFAULTS.maintenanceDelayMs,
     maxCropBytes: o.maxCropBytes ?? DEFAULTS.maxCropBytes,
+    sqlWasmUrl: o.sqlWasmUrl,
     onEvent: o.onEvent,
     onWriteStep: o.onWriteStep,
   };

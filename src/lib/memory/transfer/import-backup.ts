@@ -1,5 +1,5 @@
 /**
- * A backup file (export-import.ts writes it) as an ImportSource: its SQLite rows (upgraded in
+ * A backup file (export.ts writes it) as an ImportSource: its SQLite rows (upgraded in
  * a copy when older, refused when newer), each sample's vectors per model (by the file's sample
  * ids; a format-1 file's rows are in sample-id order), its face images and its queue.
  */
@@ -13,24 +13,9 @@ import { migrate, schemaVersion, SCHEMA_VERSION } from '../store/schema';
 import { loadSqlJs, rows } from '../../sqlite/sql';
 import type { SampleSource } from '../types';
 import type { UnlabeledRow } from '../actions/labelling';
-
-/** Image types of face crops and the file extension each gets in an export. */
-export const CROP_EXT: Readonly<Record<string, string>> = {
-  'image/png': 'png',
-  'image/webp': 'webp',
-  'image/jpeg': 'jpg',
-};
+import { cropType } from './backup-format';
 
 const SOURCES = new Set<SampleSource>(['label', 'import', 'enrol']);
-
-function sniffType(bytes: Uint8Array, path: string): string {
-  const b = bytes;
-  if (b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47) return 'image/png';
-  if (b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return 'image/jpeg';
-  if (b[0] === 0x52 && b[1] === 0x49 && b[8] === 0x57 && b[9] === 0x45) return 'image/webp';
-  const ext = /\.([a-z]+)$/i.exec(path)?.[1]?.toLowerCase();
-  return Object.entries(CROP_EXT).find(([, e]) => e === ext)?.[0] ?? '';
-}
 
 interface Rows {
   persons: Array<{
@@ -123,7 +108,7 @@ export async function backupSource(
     if (m)
       crops.set(
         `${m[1] ?? ''}${m[2]}`,
-        new Blob([bytes as Uint8Array<ArrayBuffer>], { type: sniffType(bytes, path) }),
+        new Blob([bytes as Uint8Array<ArrayBuffer>], { type: cropType(bytes, path) }),
       );
   }
   let missingCrops = 0;

@@ -204,6 +204,7 @@ export function installOriginalIndex(
 
 export interface PreviewOriginalOptions {
   signal?: AbortSignal;
+  /** Where sql.js's wasm is; default: the one the memory was opened with. */
   sqlWasmUrl?: string;
   maxBytesPerAction?: number;
 }
@@ -214,7 +215,10 @@ export async function previewOriginal(
   input: OriginalInput,
   opts: PreviewOriginalOptions = {},
 ): Promise<ImportPreview> {
-  const plan = await readOriginalInput(input, { signal: opts.signal, sqlWasmUrl: opts.sqlWasmUrl });
+  const plan = await readOriginalInput(input, {
+    signal: opts.signal,
+    sqlWasmUrl: opts.sqlWasmUrl ?? core.config.sqlWasmUrl,
+  });
   const { source, rowKeys } = originalSource(plan);
   return stageImport(core, {
     source,

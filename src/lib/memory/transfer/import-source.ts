@@ -1,6 +1,6 @@
 /**
  * What an import brings, whatever file it came from: plain rows keyed by the file's own ids
- * (export-import.ts builds one from a backup, import-original.ts from the Python original's
+ * (import-backup.ts builds one from a backup, import-original.ts from the Python original's
  * folder), checked here before anything is written.
  */
 import { TransferError } from '../../transfer/errors';

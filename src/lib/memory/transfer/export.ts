@@ -12,7 +12,7 @@ import { writeArchive, type ArchiveModelParts } from '../../transfer/archive';
 import { idMap2Ids } from '../../transfer/faiss-file';
 import type { MemoryCore } from '../store/core';
 import { isEmbRecord, type EmbRecord } from '../store/emb-records';
-import { CROP_EXT } from './import-backup';
+import { cropPath } from './backup-format';
 import { flushSightings } from '../actions/sightings';
 import { rows } from '../../sqlite/sql';
 
@@ -160,7 +160,7 @@ export async function exportMemory(core: MemoryCore, opts: ExportOptions): Promi
     const unl = key.startsWith('crop/unl/');
     const id = Number(key.slice(unl ? 'crop/unl/'.length : 'crop/'.length));
     const live = unl ? snap.pending.has(id) : snap.owner.get(id)?.hasCrop;
-    if (live) wanted.push([`${unl ? 'unl/' : ''}${id}.${CROP_EXT[blob.type] ?? 'img'}`, blob]);
+    if (live) wanted.push([cropPath(id, unl, blob.type), blob]);
   }
   for (let i = 0; i < wanted.length; i += 256) {
     opts.signal?.throwIfAborted();
@@ -203,5 +203,3 @@ export async function exportMemory(core: MemoryCore, opts: ExportOptions): Promi
     encrypted: opts.passphrase !== undefined,
   };
 }
-
-export { previewBackup, type PreviewBackupOptions } from './import-backup';
