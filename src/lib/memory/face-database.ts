@@ -39,6 +39,12 @@ import {
 import { getPerson, listPersons, stats, visitsPerDay, type DayCount } from './actions/queries';
 import { findMatch, findTopK, identify } from './actions/search';
 import {
+  recognise,
+  type FrameFace,
+  type RecognisedFace,
+  type RecogniseOptions,
+} from './actions/recognise';
+import {
   adoptModel,
   planReembed,
   storeReembedded,
@@ -142,6 +148,19 @@ export class FaceDatabase {
     atMs = Date.now(),
   ): Promise<{ newVisit: boolean }> {
     return observe(this.#core, personId, similarity, atMs, () => this.#scheduleSightings());
+  }
+
+  /**
+   * The live view's one call per frame: identifies the frame's embedded
+   * faces, records sightings of the known ones and queues the unknown crops
+   * (recognise.ts), and says what to show and announce for each.
+   */
+  async recognise(
+    faces: FrameFace[],
+    nowMs = Date.now(),
+    opts?: RecogniseOptions,
+  ): Promise<RecognisedFace[]> {
+    return recognise(this.#core, faces, nowMs, () => this.#scheduleSightings(), opts);
   }
 
   // ── the unlabeled queue ──────────────────────────────────────

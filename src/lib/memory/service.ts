@@ -42,6 +42,7 @@ export function createMemoryService(env: { sqlWasmUrl?: string } = {}) {
     identify: (es: Float32Array[], k?: number) => need().identify(es, k),
     recordSighting: (id: number, sim: number) => need().recordSighting(id, sim),
     observe: (id: number, sim: number, atMs?: number) => need().observe(id, sim, atMs),
+    recognise: (...a: Parameters<FaceDatabase['recognise']>) => need().recognise(...a),
     queueUnlabeled: (...a: Parameters<FaceDatabase['queueUnlabeled']>) =>
       need().queueUnlabeled(...a),
     queueUnknown: (...a: Parameters<FaceDatabase['queueUnknown']>) => need().queueUnknown(...a),
