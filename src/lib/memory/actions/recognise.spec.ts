@@ -1,4 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import * as Comlink from 'comlink';
+import { afterEach, describe, expect, it } from 'vitest';
+import { keepErrorCodes } from '../../workers/comlink-errors';
+import { createMemoryService, type MemoryService } from '../service';
 import { MemoryError } from '../errors';
 import type { FrameFace, RecognisedFace } from './recognise';
 import { InProcessLockManager } from '../../../../tests/support/memory/in-process-lock-manager';
@@ -151,5 +154,41 @@ describe('recognise (one call per live frame)', () => {
     const wrongDim = db.recognise([face(randomUnit(DIM, r)), face(randomUnit(DIM + 1, r))], MIN);
     expect((await errorOf(wrongDim)).code).toBe('invalid-embedding');
     expect(await db.getUnlabeled()).toHaveLength(0);
+  });
+});
+
+describe('recognise over the worker boundary', () => {
+  const ports: MessagePort[] = [];
+  afterEach(() => ports.splice(0).forEach((p) => p.close()));
+
+  it('takes transferred embeddings and Blob crops through a MessageChannel, as the page sends them', async () => {
+    const { port1, port2 } = new MessageChannel();
+    ports.push(port1, port2);
+    keepErrorCodes(Comlink.transferHandlers);
+    Comlink.expose(createMemoryService(), port1);
+    const api = Comlink.wrap<MemoryService>(port2);
+    await api.open({ name: uniqueName(), modelId: 'm', dim: DIM, maintenanceDelayMs: Infinity });
+    const r = rng(72);
+    const ada = randomUnit(DIM, r);
+    await api.labelFace(await api.queueUnlabeled(null, ada), 'Ada');
+    const embeddings = [near(ada, 0.2, r), randomUnit(DIM, r)];
+    const faces = embeddings.map((embedding) => face(embedding));
+    const got = await api.recognise(
+      Comlink.transfer(
+        faces,
+        embeddings.map((e) => e.buffer),
+      ),
+      MIN,
+    );
+    expect(embeddings[0]!.length).toBe(0); // transferred, not copied
+    expect(got.map((g) => [g.name, g.queued, g.announce])).toEqual([
+      ['Ada', false, 'Ada recognised'],
+      [null, true, 'A new face was queued for labelling'],
+    ]);
+    const waiting = await api.getUnlabeled();
+    expect(waiting.filter((w) => w.hasCrop)).toHaveLength(1);
+    const err = await api.recognise([face(randomUnit(DIM + 1, r))], MIN).catch((e: unknown) => e);
+    expect((err as { code?: string }).code).toBe('invalid-embedding');
+    await api.close();
   });
 });
