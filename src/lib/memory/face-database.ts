@@ -40,7 +40,7 @@ import { getPerson, listPersons, stats, visitsPerDay, type DayCount } from './ac
 import { findMatch, findTopK, identify } from './actions/search';
 import {
   recognise,
-  type FrameFace,
+  type RecogniseFace,
   type RecognisedFace,
   type RecogniseOptions,
 } from './actions/recognise';
@@ -156,7 +156,7 @@ export class FaceDatabase {
    * (recognise.ts), and says what to show and announce for each.
    */
   async recognise(
-    faces: FrameFace[],
+    faces: RecogniseFace[],
     nowMs = Date.now(),
     opts?: RecogniseOptions,
   ): Promise<RecognisedFace[]> {

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { keepErrorCodes } from '../../workers/comlink-errors';
 import { createMemoryService, type MemoryService } from '../service';
 import { MemoryError } from '../errors';
-import type { FrameFace, RecognisedFace } from './recognise';
+import type { RecogniseFace, RecognisedFace } from './recognise';
 import { InProcessLockManager } from '../../../../tests/support/memory/in-process-lock-manager';
 import {
   closedAfterEach,
@@ -32,7 +32,7 @@ async function withPeople(opts: { name?: string; locks?: InProcessLockManager } 
   return { db, r, ada, bo, idAda, idBo };
 }
 
-const face = (embedding: Float32Array, track: FrameFace['track'] = null): FrameFace => ({
+const face = (embedding: Float32Array, track: RecogniseFace['track'] = null): RecogniseFace => ({
   embedding,
   crop: pngBlob(),
   score: 0.9,
@@ -41,7 +41,7 @@ const face = (embedding: Float32Array, track: FrameFace['track'] = null): FrameF
 });
 
 /** The next frame's faces, carrying each face's track as the live view does. */
-const again = (faces: FrameFace[], got: RecognisedFace[]): FrameFace[] =>
+const again = (faces: RecogniseFace[], got: RecognisedFace[]): RecogniseFace[] =>
   faces.map((f, i) => ({ ...f, track: got[i]!.track }));
 
 async function errorOf(p: Promise<unknown>): Promise<MemoryError> {
@@ -143,11 +143,11 @@ describe('recognise (one call per live frame)', () => {
     const { db, r } = await withPeople();
     expect(await db.recognise([], MIN)).toEqual([]);
     const bad = [
-      db.recognise('nope' as unknown as FrameFace[], MIN),
-      db.recognise([null as unknown as FrameFace], MIN),
+      db.recognise('nope' as unknown as RecogniseFace[], MIN),
+      db.recognise([null as unknown as RecogniseFace], MIN),
       db.recognise([{ ...face(randomUnit(DIM, r)), score: Number.NaN }], MIN),
       db.recognise([{ ...face(randomUnit(DIM, r)), crop: 'x' as unknown as Blob }], MIN),
-      db.recognise([face(randomUnit(DIM, r), { personId: null } as FrameFace['track'])], MIN),
+      db.recognise([face(randomUnit(DIM, r), { personId: null } as RecogniseFace['track'])], MIN),
       db.recognise([face(randomUnit(DIM, r))], Number.NaN),
     ];
     for (const p of bad) expect((await errorOf(p)).code).toBe('invalid-input');

@@ -20,7 +20,7 @@ import type { Identification } from '../types';
 import type { EmbeddingInput } from '../validate';
 
 /** One embedded face of a live frame, as the page sends it. */
-export interface FrameFace {
+export interface RecogniseFace {
   embedding: EmbeddingInput;
   /** The face image to queue if it is unknown (as queueUnknown takes it). */
   crop?: Blob | null;
@@ -70,11 +70,11 @@ function checkTrack(raw: unknown): TrackMemory | null {
   return { personId: t.personId!, queued: t.queued, bestQueuedQuality: t.bestQueuedQuality };
 }
 
-function checkFaces(raw: unknown): Required<FrameFace>[] {
+function checkFaces(raw: unknown): Required<RecogniseFace>[] {
   if (!Array.isArray(raw)) bad('recognise takes an array of faces.');
   return raw.map((f: unknown) => {
     if (typeof f !== 'object' || f === null) bad('Each face must be an object.');
-    const face = f as Partial<FrameFace>;
+    const face = f as Partial<RecogniseFace>;
     if (typeof face.score !== 'number' || !Number.isFinite(face.score)) {
       bad("A face's score must be a number.");
     }
