@@ -48,6 +48,8 @@ import type {
   ReembeddedSample,
   ReembedPlan,
 } from './actions/reembed';
+import * as recognition from './actions/recognise';
+import type { RecogniseFace, RecognisedFace, RecogniseOptions } from './actions/recognise';
 import * as search from './actions/search';
 import * as sightings from './actions/sightings';
 import * as unknowns from './actions/unknowns';
@@ -131,6 +133,12 @@ export class FaceDatabase {
     this.#write(sightings.observe);
   /** The match threshold (a setting, not stored here), changed at once for the next search. */
   setThreshold: (thresholdCosine: number) => Promise<void> = this.#write(search.setThreshold);
+  /** The live view's one call per frame: identify, record sightings, queue strangers. */
+  recognise: (
+    faces: RecogniseFace[],
+    nowMs?: number,
+    opts?: RecogniseOptions,
+  ) => Promise<RecognisedFace[]> = this.#write(recognition.recognise);
 
   // ── the unlabeled queue ──────────────────────────────────────
 

@@ -1,14 +1,15 @@
 /**
  * The live view: pumps camera frames to vision.worker (latest-frame-wins),
- * asks memory.worker who each embedded face is, records visits of known
- * people, queues unknown faces, and keeps what the overlay draws.
+ * makes one recognise call per frame into memory.worker (which names the
+ * embedded faces, records visits of known people and queues unknown faces),
+ * and keeps what the overlay draws and announces what that call says.
  */
 import { proxy, transfer, type Remote } from 'comlink';
 import { FramePump } from '../camera/frame-pump';
 import { forcedProvider } from '../diagnostics/provider-preference';
 import { handleError } from '../errors';
-import { faceQuality, TrackIdentities } from '../live/track-identities';
-import type { Candidate, Identification } from '../memory/types';
+import { TrackIdentities } from '../live/track-identities';
+import type { Candidate } from '../memory/types';
 import type { EmbedderInfo } from '../vision/service';
 import type { EncodedFace, EncodedFrame, VisionApi } from '../workers/vision.worker';
 import type { MemoryState } from './memory.svelte';
@@ -133,37 +134,35 @@ export class LiveState {
     this.detectMs = frame.detectMs;
     this.embedMs = frame.embedMs;
     const embedded = frame.faces.filter((f) => f.embedding);
-    if (embedded.length) await this.#identify(frame, embedded, nowMs);
+    if (embedded.length) await this.#recognise(embedded, nowMs);
     for (const f of frame.faces) this.#identities.seen(f.trackId, nowMs);
     this.#identities.prune(nowMs);
     if (this.paused) return;
     this.faces = frame.faces.map((f) => this.#view(frame, f));
   }
 
-  async #identify(frame: EncodedFrame, faces: EncodedFace[], nowMs: number): Promise<void> {
-    const api = this.memory.api;
+  /** One memory call for the frame's embedded faces; it decides, this only keeps and says the result. */
+  async #recognise(faces: EncodedFace[], nowMs: number): Promise<void> {
     const embeddings = faces.map((f) => f.embedding!);
-    const ids: Identification[] = await api.identify(embeddings, 3);
-    for (const [i, face] of faces.entries()) {
-      const id = ids[i]!;
-      const side = Math.max(face.box.x2 - face.box.x1, face.box.y2 - face.box.y1);
-      const quality = faceQuality(face.score, side);
-      const d = this.#identities.identified(face.trackId, id, quality, nowMs);
-      if (id.personId !== null) {
-        if (!this.memory.readOnly) await api.observe(id.personId, id.similarity, Date.now());
-        if (d.announceKnown) this.toasts.announce(`${id.name} recognised`);
-      } else if (d.queueUnknown && face.crop && !this.memory.readOnly) {
-        const queued = await api.queueUnknown(face.crop, embeddings[i]!, {
-          quality,
-          timestampMs: Date.now(),
-        });
-        if (queued.queued) {
-          this.toasts.announce('A new face was queued for labelling');
-          this.memory.changed('queue');
-        }
-      }
+    const recognised = await this.memory.api.recognise(
+      transfer(
+        faces.map((f, i) => ({
+          embedding: embeddings[i]!,
+          crop: f.crop ?? null,
+          score: f.score,
+          boxSidePx: Math.max(f.box.x2 - f.box.x1, f.box.y2 - f.box.y1),
+          track: this.#identities.memoryOf(f.trackId),
+        })),
+        [...new Set(embeddings.map((e) => e.buffer as ArrayBuffer))],
+      ),
+      Date.now(),
+    );
+    for (const [i, r] of recognised.entries()) {
+      const { name, similarity, topK } = r;
+      this.#identities.remember(faces[i]!.trackId, { ...r.track, name, similarity, topK }, nowMs);
+      if (r.announce) this.toasts.announce(r.announce);
     }
-    void frame;
+    if (recognised.some((r) => r.queued)) this.memory.changed('queue');
   }
 
   #view(frame: EncodedFrame, f: EncodedFace): LiveFace {

@@ -1,0 +1,194 @@
+import * as Comlink from 'comlink';
+import { afterEach, describe, expect, it } from 'vitest';
+import { keepErrorCodes } from '../../workers/comlink-errors';
+import { createMemoryService, type MemoryService } from '../service';
+import { MemoryError } from '../errors';
+import type { RecogniseFace, RecognisedFace } from './recognise';
+import { InProcessLockManager } from '../../../../tests/support/memory/in-process-lock-manager';
+import {
+  closedAfterEach,
+  dumpStore,
+  near,
+  openTest,
+  pngBlob,
+  randomUnit,
+  rng,
+  uniqueName,
+} from '../../../../tests/support/memory/memory-fixtures';
+
+const DIM = 32;
+const MIN = 60_000;
+const opened = closedAfterEach({ flush: false });
+
+/** Ada and Bo labelled at time 0. */
+async function withPeople(opts: { name?: string; locks?: InProcessLockManager } = {}) {
+  const db = await openTest({ dim: DIM, sightingFlushMs: 60_000, ...opts });
+  opened.push(db);
+  const r = rng(71);
+  const ada = randomUnit(DIM, r);
+  const bo = randomUnit(DIM, r);
+  const idAda = await db.labelFace(await db.queueUnlabeled(null, ada, { timestampMs: 0 }), 'Ada');
+  const idBo = await db.labelFace(await db.queueUnlabeled(null, bo, { timestampMs: 0 }), 'Bo');
+  return { db, r, ada, bo, idAda, idBo };
+}
+
+const face = (embedding: Float32Array, track: RecogniseFace['track'] = null): RecogniseFace => ({
+  embedding,
+  crop: pngBlob(),
+  score: 0.9,
+  boxSidePx: 200,
+  track,
+});
+
+/** The next frame's faces, carrying each face's track as the live view does. */
+const again = (faces: RecogniseFace[], got: RecognisedFace[]): RecogniseFace[] =>
+  faces.map((f, i) => ({ ...f, track: got[i]!.track }));
+
+async function errorOf(p: Promise<unknown>): Promise<MemoryError> {
+  const e = await p.then(
+    () => null,
+    (x: unknown) => x,
+  );
+  expect(e).toBeInstanceOf(MemoryError);
+  return e as MemoryError;
+}
+
+describe('recognise (one call per live frame)', () => {
+  it('names, records and queues the faces of a frame, and says what to announce', async () => {
+    const { db, r, ada, bo, idAda, idBo } = await withPeople();
+    const stranger = randomUnit(DIM, r);
+    const faces = [face(near(ada, 0.2, r)), face(stranger), face(near(bo, 0.2, r))];
+    const t0 = 10 * MIN;
+    const got = await db.recognise(faces, t0);
+    const ids = await db.identify(
+      faces.map((f) => f.embedding as Float32Array),
+      3,
+    );
+    // Who each face is: exactly what identify says.
+    expect(
+      got.map(({ personId, name, similarity, topK }) => ({ personId, name, similarity, topK })),
+    ).toEqual(ids);
+    expect(got.map((g) => [g.name, g.newVisit, g.queued, g.announce])).toEqual([
+      ['Ada', true, false, 'Ada recognised'],
+      [null, false, true, 'A new face was queued for labelling'],
+      ['Bo', true, false, 'Bo recognised'],
+    ]);
+    expect(got[1]!.track).toEqual({ personId: null, queued: 1, bestQueuedQuality: 0.9 });
+    const waiting = await db.getUnlabeled();
+    expect(waiting).toHaveLength(1);
+    expect(waiting[0]!.timestampMs).toBe(t0);
+    expect(waiting[0]!.quality).toBeCloseTo(0.9);
+    expect(waiting[0]!.hasCrop).toBe(true);
+
+    // The next frames of the same tracks: one visit, nothing more said or queued.
+    let next = again(faces, got);
+    for (let ms = t0 + 500; ms < t0 + 3000; ms += 500) {
+      const more = await db.recognise(next, ms);
+      expect(more.map((g) => [g.newVisit, g.queued, g.announce])).toEqual([
+        [false, false, null],
+        [false, false, null],
+        [false, false, null],
+      ]);
+      next = again(next, more);
+    }
+    await db.flush();
+    for (const id of [idAda, idBo]) {
+      const p = await db.getPerson(id);
+      expect(p.visitCount).toBe(2); // labelled, then this visit
+      expect(p.lastSeenMs).toBe(t0 + 2500);
+    }
+    expect(await db.getUnlabeled()).toHaveLength(1);
+  });
+
+  it('two faces of one stranger in one frame join one group', async () => {
+    const { db, r } = await withPeople();
+    const stranger = randomUnit(DIM, r);
+    const got = await db.recognise(
+      [face(near(stranger, 0.1, r)), face(near(stranger, 0.1, r))],
+      MIN,
+    );
+    expect(got.map((g) => g.queued)).toEqual([true, true]);
+    const waiting = await db.getUnlabeled();
+    expect(waiting).toHaveLength(2);
+    expect(new Set(waiting.map((w) => w.groupKey)).size).toBe(1);
+  });
+
+  it('a face without a crop is named but not queued', async () => {
+    const { db, r } = await withPeople();
+    const got = await db.recognise([{ ...face(randomUnit(DIM, r)), crop: null }], MIN);
+    expect(got[0]!.queued).toBe(false);
+    expect(got[0]!.announce).toBeNull();
+    expect(await db.getUnlabeled()).toHaveLength(0);
+  });
+
+  it('a read-only memory names and announces, and writes nothing', async () => {
+    const name = uniqueName();
+    const locks = new InProcessLockManager();
+    const { db, r, ada } = await withPeople({ name, locks });
+    await db.flush();
+    const second = await openTest({ name, dim: DIM, locks });
+    opened.push(second);
+    expect(second.readOnly).toBe(true);
+    const before = await dumpStore(name);
+    const got = await second.recognise([face(near(ada, 0.2, r)), face(randomUnit(DIM, r))], MIN);
+    expect(got.map((g) => [g.name, g.newVisit, g.queued, g.announce])).toEqual([
+      ['Ada', false, false, 'Ada recognised'],
+      [null, false, false, null],
+    ]);
+    await second.flush();
+    expect(await dumpStore(name)).toEqual(before);
+  });
+
+  it('an empty frame is nothing; bad faces are refused before anything is written', async () => {
+    const { db, r } = await withPeople();
+    expect(await db.recognise([], MIN)).toEqual([]);
+    const bad = [
+      db.recognise('nope' as unknown as RecogniseFace[], MIN),
+      db.recognise([null as unknown as RecogniseFace], MIN),
+      db.recognise([{ ...face(randomUnit(DIM, r)), score: Number.NaN }], MIN),
+      db.recognise([{ ...face(randomUnit(DIM, r)), crop: 'x' as unknown as Blob }], MIN),
+      db.recognise([face(randomUnit(DIM, r), { personId: null } as RecogniseFace['track'])], MIN),
+      db.recognise([face(randomUnit(DIM, r))], Number.NaN),
+    ];
+    for (const p of bad) expect((await errorOf(p)).code).toBe('invalid-input');
+    const wrongDim = db.recognise([face(randomUnit(DIM, r)), face(randomUnit(DIM + 1, r))], MIN);
+    expect((await errorOf(wrongDim)).code).toBe('invalid-embedding');
+    expect(await db.getUnlabeled()).toHaveLength(0);
+  });
+});
+
+describe('recognise over the worker boundary', () => {
+  const ports: MessagePort[] = [];
+  afterEach(() => ports.splice(0).forEach((p) => p.close()));
+
+  it('takes transferred embeddings and Blob crops through a MessageChannel, as the page sends them', async () => {
+    const { port1, port2 } = new MessageChannel();
+    ports.push(port1, port2);
+    keepErrorCodes(Comlink.transferHandlers);
+    Comlink.expose(createMemoryService(), port1);
+    const api = Comlink.wrap<MemoryService>(port2);
+    await api.open({ name: uniqueName(), modelId: 'm', dim: DIM, maintenanceDelayMs: Infinity });
+    const r = rng(72);
+    const ada = randomUnit(DIM, r);
+    await api.labelFace(await api.queueUnlabeled(null, ada), 'Ada');
+    const embeddings = [near(ada, 0.2, r), randomUnit(DIM, r)];
+    const faces = embeddings.map((embedding) => face(embedding));
+    const got = await api.recognise(
+      Comlink.transfer(
+        faces,
+        embeddings.map((e) => e.buffer),
+      ),
+      MIN,
+    );
+    expect(embeddings[0]!.length).toBe(0); // transferred, not copied
+    expect(got.map((g) => [g.name, g.queued, g.announce])).toEqual([
+      ['Ada', false, 'Ada recognised'],
+      [null, true, 'A new face was queued for labelling'],
+    ]);
+    const waiting = await api.getUnlabeled();
+    expect(waiting.filter((w) => w.hasCrop)).toHaveLength(1);
+    const err = await api.recognise([face(randomUnit(DIM + 1, r))], MIN).catch((e: unknown) => e);
+    expect((err as { code?: string }).code).toBe('invalid-embedding');
+    await api.close();
+  });
+});

@@ -1,0 +1,148 @@
+/**
+ * The live view's one call per frame: identifies every embedded face (one
+ * FAISS search), decides what each means (live/decide.ts: known or unknown,
+ * sighting, queue, announcement), records the sightings and queues the
+ * unknown crops so decided, and says what the page must show and announce.
+ */
+import type { MemoryCore } from '../store/core';
+import { MemoryError } from '../errors';
+import {
+  announcement,
+  decideFrame,
+  faceQuality,
+  type QueuePolicy,
+  type TrackMemory,
+} from '../../live/decide';
+import { identify } from './search';
+import { observe } from './sightings';
+import { queueUnknown } from './unknowns';
+import type { Identification } from '../types';
+import type { EmbeddingInput } from '../validate';
+
+/** One embedded face of a live frame, as the page sends it. */
+export interface RecogniseFace {
+  embedding: EmbeddingInput;
+  /** The face image to queue if it is unknown (as queueUnknown takes it). */
+  crop?: Blob | null;
+  /** Detector confidence, and the longer side of the face box in pixels. */
+  score: number;
+  boxSidePx: number;
+  /** What the page remembers of this face's track (null: a new track). */
+  track: TrackMemory | null;
+}
+
+export interface RecognisedFace extends Identification {
+  /** The track as the page should remember it from now on. */
+  track: TrackMemory;
+  /** A sighting was recorded and it started a new visit. */
+  newVisit: boolean;
+  /** The crop joined the unlabeled queue. */
+  queued: boolean;
+  /** What to say (aria-live), or null. */
+  announce: string | null;
+}
+
+export interface RecogniseOptions {
+  /** Candidates per face. */
+  k?: number;
+  policy?: QueuePolicy;
+}
+
+function bad(message: string): never {
+  throw new MemoryError('invalid-input', message);
+}
+
+function checkTrack(raw: unknown): TrackMemory | null {
+  if (raw === null || raw === undefined) return null;
+  const t = raw as Partial<TrackMemory>;
+  const personOk =
+    t.personId === null || (typeof t.personId === 'number' && Number.isSafeInteger(t.personId));
+  if (
+    typeof raw !== 'object' ||
+    !personOk ||
+    typeof t.queued !== 'number' ||
+    !Number.isFinite(t.queued) ||
+    typeof t.bestQueuedQuality !== 'number' ||
+    !Number.isFinite(t.bestQueuedQuality)
+  ) {
+    bad('A face track must say its person, how many crops it queued, and their best quality.');
+  }
+  return { personId: t.personId!, queued: t.queued, bestQueuedQuality: t.bestQueuedQuality };
+}
+
+function checkFaces(raw: unknown): Required<RecogniseFace>[] {
+  if (!Array.isArray(raw)) bad('recognise takes an array of faces.');
+  return raw.map((f: unknown) => {
+    if (typeof f !== 'object' || f === null) bad('Each face must be an object.');
+    const face = f as Partial<RecogniseFace>;
+    if (typeof face.score !== 'number' || !Number.isFinite(face.score)) {
+      bad("A face's score must be a number.");
+    }
+    if (typeof face.boxSidePx !== 'number' || !Number.isFinite(face.boxSidePx)) {
+      bad("A face's box side must be a number.");
+    }
+    const crop = face.crop ?? null;
+    if (crop !== null && !(crop instanceof Blob)) bad("A face's crop must be a Blob.");
+    return {
+      embedding: face.embedding as EmbeddingInput,
+      crop,
+      score: face.score,
+      boxSidePx: face.boxSidePx,
+      track: checkTrack(face.track),
+    };
+  });
+}
+
+/**
+ * Recognises the embedded faces of one live frame at `nowMs` (epoch ms):
+ * sightings of known faces (batched, see observe) and queued unknown crops
+ * are written before it resolves; a read-only memory only identifies.
+ */
+export async function recognise(
+  core: MemoryCore,
+  frameFaces: unknown,
+  nowMs: unknown = Date.now(),
+  opts: RecogniseOptions = {},
+): Promise<RecognisedFace[]> {
+  const faces = checkFaces(frameFaces);
+  if (typeof nowMs !== 'number' || !Number.isFinite(nowMs)) bad('Bad time.');
+  if (!faces.length) return [];
+  const ids = await core.serial(() =>
+    identify(
+      core,
+      faces.map((f) => f.embedding),
+      opts.k ?? 3,
+    ),
+  );
+  const inputs = faces.map((f, i) => ({
+    identification: ids[i]!,
+    quality: faceQuality(f.score, f.boxSidePx),
+    track: f.track,
+    hasCrop: f.crop !== null,
+  }));
+  const decisions = decideFrame(inputs, { readOnly: core.readOnly }, opts.policy);
+  const out: RecognisedFace[] = [];
+  for (const [i, d] of decisions.entries()) {
+    const id = ids[i]!;
+    const face = faces[i]!;
+    let newVisit = false;
+    let queued = false;
+    if (d.observe) {
+      ({ newVisit } = await observe(core, id.personId, id.similarity, nowMs));
+    }
+    if (d.queue) {
+      ({ queued } = await queueUnknown(core, face.crop, face.embedding, {
+        quality: inputs[i]!.quality,
+        timestampMs: nowMs,
+      }));
+    }
+    out.push({
+      ...id,
+      track: d.track,
+      newVisit,
+      queued,
+      announce: announcement(d, id.name, queued),
+    });
+  }
+  return out;
+}
