@@ -35,10 +35,7 @@ export interface SwitchOutcome {
 
 type PickedFile = { name: string; bytes: Uint8Array };
 
-/**
- * The switch as the settings view shows it. One per app (it outlives the
- * view: leaving the page does not stop a long re-embedding).
- */
+/** The switch as the settings view shows it. One per app, owned by AppState. */
 export class ModelSwitch {
   phase = $state<SwitchPhase>('idle');
   /** The model being switched to. */
@@ -49,8 +46,6 @@ export class ModelSwitch {
   error = $state<string | null>(null);
   /** Downloadable models kept offline (all their files in Cache Storage). */
   stored = $state.raw<ReadonlySet<string>>(new Set());
-  /** Dimensions read from models loaded before (a model's is known only once loaded). */
-  knownDims = $state.raw<Readonly<Record<string, number>>>(loadDims());
   #abort: AbortController | null = null;
 
   constructor(private readonly app: AppState) {}
@@ -67,14 +62,14 @@ export class ModelSwitch {
     await this.refresh();
   }
 
+  /** Dimensions read from models loaded before (a model's is known only once loaded). */
+  get knownDims(): Readonly<Record<string, number>> {
+    return this.app.settings.data.modelDims;
+  }
+
   #rememberDim(info: EmbedderInfo): void {
     if (this.knownDims[info.id] === info.dim) return;
-    this.knownDims = { ...this.knownDims, [info.id]: info.dim };
-    try {
-      localStorage.setItem(DIMS_KEY, JSON.stringify(this.knownDims));
-    } catch {
-      /* only a hint for the list */
-    }
+    this.app.settings.update({ modelDims: { ...this.knownDims, [info.id]: info.dim } });
   }
 
   get busy(): boolean {
@@ -196,26 +191,4 @@ export class ModelSwitch {
         ),
     };
   }
-}
-
-const DIMS_KEY = 'visio.modelDims.v1';
-
-function loadDims(): Record<string, number> {
-  try {
-    const raw = JSON.parse(localStorage.getItem(DIMS_KEY) ?? '{}') as Record<string, unknown>;
-    return Object.fromEntries(
-      Object.entries(raw).filter(([, v]) => Number.isSafeInteger(v) && (v as number) > 0),
-    ) as Record<string, number>;
-  } catch {
-    return {};
-  }
-}
-
-const switches = new WeakMap<AppState, ModelSwitch>();
-
-/** The app's one ModelSwitch. */
-export function modelSwitchFor(app: AppState): ModelSwitch {
-  let s = switches.get(app);
-  if (!s) switches.set(app, (s = new ModelSwitch(app)));
-  return s;
 }
