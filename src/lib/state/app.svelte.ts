@@ -68,6 +68,16 @@ export class AppState {
     });
   }
 
+  /** Uses threshold `v` for `model` from now on; the live view looks at every face again. */
+  async setThreshold(model: EmbedderInfo, v: number): Promise<void> {
+    const thresholds = { ...this.settings.data.thresholds };
+    if (Math.abs(v - model.thresholdCosine) < 1e-9) delete thresholds[model.id];
+    else thresholds[model.id] = v;
+    await this.memory.setThreshold(v);
+    this.settings.update({ thresholds });
+    this.memory.changed('people');
+  }
+
   async useStoredModel(id: string): Promise<void> {
     try {
       this.live.model = await this.vision.useEmbedder(id);

@@ -157,6 +157,21 @@ export class ModelSwitch {
     }
   }
 
+  /** Switches to the registry model `id` from the model files the user picked. */
+  async switchToFiles(id: string, picked: readonly File[]): Promise<void> {
+    if (this.busy) return;
+    const files = await Promise.all(
+      picked.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })),
+    );
+    await this.switchTo(
+      id,
+      transfer(
+        files,
+        files.map((f) => f.bytes.buffer),
+      ),
+    );
+  }
+
   cancel(): void {
     if (!this.cancellable) return;
     this.#abort?.abort();
