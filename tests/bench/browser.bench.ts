@@ -232,7 +232,7 @@ async function liveLoopRows(quick: boolean, log: (m: string) => void): Promise<B
   try {
     const context = await browser.newContext({ permissions: ['camera'] });
     await context.addInitScript(() => {
-      localStorage.setItem('visio.settings.v1', JSON.stringify({ onboarded: true }));
+      localStorage.setItem('visio.settings', JSON.stringify({ version: 2, onboarded: true }));
     });
     const page = await context.newPage();
     await page.goto(`${server.origin}/`);

@@ -118,7 +118,7 @@ test('“delete everything” leaves nothing but the app shell, and the app star
   await expect(dialog.getByTestId('wipe-list')).toContainText('visio-memoria');
   await expect(dialog.getByTestId('wipe-list')).toContainText('visio-models-v1 (1 files)');
   await expect(dialog.getByTestId('wipe-list')).toContainText('1 file(s)');
-  await expect(dialog.getByTestId('wipe-list')).toContainText('visio.settings.v1');
+  await expect(dialog.getByTestId('wipe-list')).toContainText('visio.settings');
   await dialog.getByRole('button', { name: 'Delete everything' }).click();
   await expect(page.getByTestId('wipe-done')).toBeVisible();
 

@@ -449,7 +449,9 @@ test('keyboard only: load a model from a file, read the report, dismiss it; ever
   await page.keyboard.press('ArrowDown');
   await expect(page.getByTestId('provider-wasm')).toBeChecked();
   await expect(page.getByTestId('provider-restart')).toBeVisible();
-  expect(await page.evaluate(() => localStorage.getItem('visio.provider.v1'))).toBe('wasm');
+  expect(
+    await page.evaluate(() => JSON.parse(localStorage.getItem('visio.settings') ?? '{}')),
+  ).toMatchObject({ provider: 'wasm' });
 
   // Visit gap and suggestions: typed, applied on leaving the field.
   await tabTo(page, 'visit-gap');
@@ -462,7 +464,7 @@ test('keyboard only: load a model from a file, read the report, dismiss it; ever
   await page.keyboard.type('5');
   await page.keyboard.press('Tab');
   expect(
-    await page.evaluate(() => JSON.parse(localStorage.getItem('visio.settings.v1') ?? '{}')),
+    await page.evaluate(() => JSON.parse(localStorage.getItem('visio.settings') ?? '{}')),
   ).toMatchObject({ visitGapMinutes: 12, topK: 5 });
   await expect(page.getByTestId('index-type')).toHaveText('IndexFlatIP'); // reopened, in use
 

@@ -157,7 +157,7 @@ test('keyboard only: label with the name field, accept a suggestion with a key',
   // A second picture of him, queued at a strict threshold, accepted with "1".
   app = await launch({ camera: cam('sheldon/sheldon3.png'), profileDir });
   await app.page.evaluate(() => {
-    const key = 'visio.settings.v1';
+    const key = 'visio.settings';
     const s = JSON.parse(localStorage.getItem(key) ?? '{}');
     s.thresholds = { 'face-fr512': 0.99 };
     localStorage.setItem(key, JSON.stringify(s));

@@ -75,6 +75,8 @@ export interface MemoryStats {
   sightings: number;
   indexType: IndexKind;
   ntotal: number;
+  /** The IVF index's lists, as built; absent for exact search. */
+  nlist?: number;
   dim: number;
   modelId: string;
 }

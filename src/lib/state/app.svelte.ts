@@ -1,6 +1,8 @@
 /**
  * The app's state, created once: the workers' handles, the camera, the live
- * loop, settings and messages. Views get it from context (getApp()).
+ * loop, settings, the model switch, installing and messages. Views get it
+ * from context (getApp()); a state class a single view needs (a page's list,
+ * the device check) is made and owned by that view.
  */
 import { getContext, setContext } from 'svelte';
 import { describeError, handleError, setErrorSink } from '../errors';
@@ -8,7 +10,9 @@ import { getEmbedderSpec } from '../vision/registry';
 import type { EmbedderInfo } from '../vision/service';
 import { CameraState } from './camera.svelte';
 import { LiveState } from './live.svelte';
+import { install } from './install.svelte';
 import { MemoryState } from './memory.svelte';
+import { ModelSwitch } from './model-switch.svelte';
 import { Router } from './router.svelte';
 import { Settings } from './settings.svelte';
 import { toasts } from './toasts.svelte';
@@ -20,10 +24,13 @@ export class AppState {
   readonly toasts = toasts;
   readonly router = new Router();
   readonly settings = new Settings();
-  readonly camera = new CameraState();
+  readonly install = install;
+  readonly camera = new CameraState(this.settings);
   readonly memory = new MemoryState();
   readonly vision = visionWorker();
   readonly live = new LiveState(this.vision, this.memory, this.toasts);
+  /** The model switch outlives the settings view: leaving the page does not stop a long re-embedding. */
+  readonly modelSwitch = new ModelSwitch(this);
   status = $state<AppStatus>('starting');
   startError = $state<string | null>(null);
 
@@ -59,6 +66,16 @@ export class AppState {
       threshold: this.settings.threshold(model.id, model.thresholdCosine),
       visitGapMs: this.settings.data.visitGapMinutes * 60_000,
     });
+  }
+
+  /** Uses threshold `v` for `model` from now on; the live view looks at every face again. */
+  async setThreshold(model: EmbedderInfo, v: number): Promise<void> {
+    const thresholds = { ...this.settings.data.thresholds };
+    if (Math.abs(v - model.thresholdCosine) < 1e-9) delete thresholds[model.id];
+    else thresholds[model.id] = v;
+    await this.memory.setThreshold(v);
+    this.settings.update({ thresholds });
+    this.memory.changed('people');
   }
 
   async useStoredModel(id: string): Promise<void> {

@@ -2,8 +2,7 @@
 import { listCameras, openCamera, stopStream } from '../camera/camera';
 import type { CameraOption } from '../camera/devices';
 import { AppError, describeError } from '../errors';
-
-const PREFERRED_KEY = 'visio.camera.deviceId';
+import type { Settings } from './settings.svelte';
 
 export type CameraStatus = 'idle' | 'starting' | 'live' | 'error';
 
@@ -17,7 +16,8 @@ export class CameraState {
   readonly canChoose = $derived(this.cameras.length > 1);
   #startSeq = 0;
 
-  constructor() {
+  /** `settings` remembers the camera chosen last. */
+  constructor(private readonly settings: Settings) {
     globalThis.navigator?.mediaDevices?.addEventListener?.('devicechange', () => {
       void this.refreshCameras();
       // A camera that was unplugged ends its track; onended below handles that.
@@ -86,18 +86,10 @@ export class CameraState {
   }
 
   #preferred(): string | null {
-    try {
-      return localStorage.getItem(PREFERRED_KEY);
-    } catch {
-      return null;
-    }
+    return this.settings.data.cameraId || null;
   }
 
   #remember(deviceId: string): void {
-    try {
-      localStorage.setItem(PREFERRED_KEY, deviceId);
-    } catch {
-      /* private mode: the choice just is not remembered */
-    }
+    if (deviceId !== this.settings.data.cameraId) this.settings.update({ cameraId: deviceId });
   }
 }

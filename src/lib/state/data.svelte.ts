@@ -12,7 +12,7 @@ import type { ImportPreview, ImportResult } from '../memory/transfer/import-run'
 import type { MemoryStats } from '../memory/types';
 import { isClean, storageInventory, wipeAll, type StorageInventory } from '../privacy/wipe';
 import type { AppState } from './app.svelte';
-import { parseSettings, type SettingsData } from './settings.svelte';
+import { parseSettings, portableSettings, type SettingsData } from '../settings/settings';
 
 export type DataTask = 'export' | 'read' | 'import' | 'wipe';
 
@@ -55,8 +55,9 @@ export class DataState {
   async exportBackup(passphrase?: string): Promise<void> {
     await this.#run('export', 'Exporting', async () => {
       const out = await this.#api.exportArchive({
-        // A plain copy: rune state is a proxy, which cannot be posted to a worker.
-        settings: $state.snapshot(this.app.settings.data) as unknown as Record<string, unknown>,
+        // A plain copy (rune state is a proxy, which cannot be posted to a worker) of the
+        // settings that belong to the memory, not to this device.
+        settings: portableSettings(this.app.settings.data) as unknown as Record<string, unknown>,
         passphrase: passphrase || undefined,
       });
       download(out.file, out.fileName);

@@ -3,7 +3,8 @@
  * its stats, and a version number views watch to know when to re-read.
  */
 import { connectMemory, type MemoryClient } from '../workers/memory-client';
-import type { MemoryStats } from '../memory/types';
+import type { ConsistencyReport } from '../memory/actions/verify';
+import type { Candidate, MemoryStats } from '../memory/types';
 import { describeError } from '../errors';
 
 export type ChangeKind = 'queue' | 'people' | 'all';
@@ -49,6 +50,35 @@ export class MemoryState {
 
   async refreshStats(): Promise<void> {
     this.stats = await this.api.stats();
+  }
+
+  /** Builds the index again from the stored vectors (and retrains IVF); the new stats. */
+  async rebuildIndex(): Promise<MemoryStats> {
+    const stats = await this.api.rebuildIndex();
+    this.stats = stats;
+    this.changed('people');
+    return stats;
+  }
+
+  /** Checks that storage, SQLite and the index agree; reads only. */
+  verify(): Promise<ConsistencyReport> {
+    return this.api.verify();
+  }
+
+  /** Each queued face's best match (null where nobody is near), and how many are queued. */
+  async queuedBestMatches(): Promise<Array<Candidate | null>> {
+    const queued = await this.api.getUnlabeled();
+    if (!queued.length) return [];
+    const best = await this.api.suggestForUnlabeled(
+      queued.map((f) => f.id),
+      1,
+    );
+    return best.map((b) => b[0] ?? null);
+  }
+
+  /** Sets the recognition threshold of the open memory. */
+  async setThreshold(threshold: number): Promise<void> {
+    await this.api.setThreshold(threshold);
   }
 
   /** Something changed the memory: tell the views (and the live view) to re-read. */

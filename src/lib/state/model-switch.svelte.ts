@@ -9,118 +9,12 @@
  */
 import { proxy, transfer, type Remote } from 'comlink';
 import { describeError, isAbort } from '../errors';
-import type {
-  LeftBehind,
-  ReembeddedQueued,
-  ReembedPlan,
-  ReembedSample,
-} from '../memory/actions/reembed';
+import type { LeftBehind } from '../memory/actions/reembed';
+import { reembedAll, type ReembedDeps, type ReembedProgress } from '../vision/reembed-all';
 import type { DownloadProgress } from '../vision/model-store';
 import type { EmbedderInfo } from '../vision/service';
 import type { VisionApi } from '../workers/vision.worker';
 import type { AppState } from './app.svelte';
-
-/** What re-embedding needs; the page binds it to the workers, tests to in-process parts. */
-export interface ReembedDeps<I> {
-  plan(): Promise<ReembedPlan>;
-  sampleCrop(sampleId: number): Promise<Blob | undefined>;
-  queuedCrop(unlabeledId: number): Promise<Blob | undefined>;
-  decode(crop: Blob): Promise<I>;
-  /** The new model's embedding of the face in the crop; undefined when no face is found. */
-  embed(image: I): Promise<Float32Array | undefined>;
-  /** Stores one batch of sample vectors (one transaction). */
-  store(entries: { sampleId: number; embedding: Float32Array }[]): Promise<number>;
-}
-
-export interface ReembedProgress {
-  /** Crops handled so far (samples, then queued faces). */
-  done: number;
-  total: number;
-  /** Of those, crops in which the new model's detector found no face. */
-  notFound: number;
-}
-
-export interface ReembedRun {
-  plan: ReembedPlan;
-  /** Sample vectors stored by this run. */
-  embedded: number;
-  notFound: ReembedSample[];
-  queued: ReembeddedQueued[];
-  queuedNotFound: number;
-}
-
-/**
- * Embeds every crop the plan lists, storing sample vectors in batches (so an
- * interrupted run resumes), and returns the queued faces' vectors (the queue
- * is small; they are stored when the model is adopted). Samples labelled
- * while it runs are picked up by planning again at the end. Throws an
- * AbortError when `signal` aborts; what was stored stays stored.
- */
-export async function reembedAll<I>(
-  deps: ReembedDeps<I>,
-  opts: {
-    signal?: AbortSignal;
-    batchSize?: number;
-    onProgress?: (p: ReembedProgress) => void;
-  } = {},
-): Promise<ReembedRun> {
-  const batchSize = opts.batchSize ?? 8;
-  const tried = new Set<number>();
-  const notFound: ReembedSample[] = [];
-  let embedded = 0;
-  let plan = await deps.plan();
-  const progress: ReembedProgress = {
-    done: 0,
-    total: plan.todo.length + plan.queued.length,
-    notFound: 0,
-  };
-  opts.onProgress?.({ ...progress });
-
-  const embedCrop = async (crop: Blob | undefined): Promise<Float32Array | undefined> => {
-    opts.signal?.throwIfAborted();
-    let v: Float32Array | undefined;
-    try {
-      v = crop && (await deps.embed(await deps.decode(crop)));
-    } catch (error) {
-      if (isAbort(error)) throw error;
-      v = undefined; // an unreadable image is a face not found, not a failed switch
-    }
-    opts.signal?.throwIfAborted();
-    progress.done++;
-    if (!v) progress.notFound++;
-    opts.onProgress?.({ ...progress });
-    return v;
-  };
-
-  for (;;) {
-    const todo = plan.todo.filter((t) => !tried.has(t.sampleId));
-    if (!todo.length) break;
-    if (tried.size) {
-      progress.total += todo.length;
-      opts.onProgress?.({ ...progress });
-    }
-    for (let i = 0; i < todo.length; i += batchSize) {
-      const batch: { sampleId: number; embedding: Float32Array }[] = [];
-      for (const t of todo.slice(i, i + batchSize)) {
-        tried.add(t.sampleId);
-        const v = await embedCrop(await deps.sampleCrop(t.sampleId));
-        if (v) batch.push({ sampleId: t.sampleId, embedding: v });
-        else notFound.push(t);
-      }
-      if (batch.length) embedded += await deps.store(batch);
-    }
-    plan = await deps.plan();
-  }
-
-  const queued: ReembeddedQueued[] = [];
-  let queuedNotFound = 0;
-  for (const id of plan.queued) {
-    const v = await embedCrop(await deps.queuedCrop(id));
-    if (v) queued.push({ unlabeledId: id, embedding: v });
-    else queuedNotFound++;
-  }
-  return { plan, embedded, notFound, queued, queuedNotFound };
-}
 
 export type SwitchPhase =
   'idle' | 'loading' | 'reembedding' | 'finishing' | 'done' | 'cancelled' | 'failed';
@@ -139,19 +33,9 @@ export interface SwitchOutcome {
   queuedLeft: number;
 }
 
-/** "3 of Amy's, 1 of Raj's": for the report after a switch. */
-export function describeLeftBehind(left: readonly LeftBehind[], kind: 'noCrop' | 'notEmbedded') {
-  return left
-    .filter((p) => p[kind] > 0)
-    .map((p) => ({ personId: p.personId, name: p.name, count: p[kind] }));
-}
-
 type PickedFile = { name: string; bytes: Uint8Array };
 
-/**
- * The switch as the settings view shows it. One per app (it outlives the
- * view: leaving the page does not stop a long re-embedding).
- */
+/** The switch as the settings view shows it. One per app, owned by AppState. */
 export class ModelSwitch {
   phase = $state<SwitchPhase>('idle');
   /** The model being switched to. */
@@ -162,8 +46,6 @@ export class ModelSwitch {
   error = $state<string | null>(null);
   /** Downloadable models kept offline (all their files in Cache Storage). */
   stored = $state.raw<ReadonlySet<string>>(new Set());
-  /** Dimensions read from models loaded before (a model's is known only once loaded). */
-  knownDims = $state.raw<Readonly<Record<string, number>>>(loadDims());
   #abort: AbortController | null = null;
 
   constructor(private readonly app: AppState) {}
@@ -180,14 +62,14 @@ export class ModelSwitch {
     await this.refresh();
   }
 
+  /** Dimensions read from models loaded before (a model's is known only once loaded). */
+  get knownDims(): Readonly<Record<string, number>> {
+    return this.app.settings.data.modelDims;
+  }
+
   #rememberDim(info: EmbedderInfo): void {
     if (this.knownDims[info.id] === info.dim) return;
-    this.knownDims = { ...this.knownDims, [info.id]: info.dim };
-    try {
-      localStorage.setItem(DIMS_KEY, JSON.stringify(this.knownDims));
-    } catch {
-      /* only a hint for the list */
-    }
+    this.app.settings.update({ modelDims: { ...this.knownDims, [info.id]: info.dim } });
   }
 
   get busy(): boolean {
@@ -275,6 +157,21 @@ export class ModelSwitch {
     }
   }
 
+  /** Switches to the registry model `id` from the model files the user picked. */
+  async switchToFiles(id: string, picked: readonly File[]): Promise<void> {
+    if (this.busy) return;
+    const files = await Promise.all(
+      picked.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })),
+    );
+    await this.switchTo(
+      id,
+      transfer(
+        files,
+        files.map((f) => f.bytes.buffer),
+      ),
+    );
+  }
+
   cancel(): void {
     if (!this.cancellable) return;
     this.#abort?.abort();
@@ -309,26 +206,4 @@ export class ModelSwitch {
         ),
     };
   }
-}
-
-const DIMS_KEY = 'visio.modelDims.v1';
-
-function loadDims(): Record<string, number> {
-  try {
-    const raw = JSON.parse(localStorage.getItem(DIMS_KEY) ?? '{}') as Record<string, unknown>;
-    return Object.fromEntries(
-      Object.entries(raw).filter(([, v]) => Number.isSafeInteger(v) && (v as number) > 0),
-    ) as Record<string, number>;
-  } catch {
-    return {};
-  }
-}
-
-const switches = new WeakMap<AppState, ModelSwitch>();
-
-/** The app's one ModelSwitch. */
-export function modelSwitchFor(app: AppState): ModelSwitch {
-  let s = switches.get(app);
-  if (!s) switches.set(app, (s = new ModelSwitch(app)));
-  return s;
 }

@@ -2,8 +2,8 @@
 import { handleError } from '../errors';
 import type { DayCount } from '../memory/actions/queries';
 import type { Person, PersonDetail } from '../memory/types';
-import { busyAction } from './busy-action';
-import { CropUrls } from './crop-urls';
+import { busyAction } from '../ui/busy-action';
+import { CropUrls } from '../ui/crop-urls';
 import type { MemoryState } from './memory.svelte';
 import type { Toasts } from './toasts.svelte';
 

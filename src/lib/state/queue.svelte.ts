@@ -1,13 +1,13 @@
 /** The labelling queue as the view sees it: groups, their crops and suggestions. */
 import { describeError, handleError } from '../errors';
-import { busyAction } from './busy-action';
-import { CropUrls } from './crop-urls';
+import { busyAction } from '../ui/busy-action';
+import { CropUrls } from '../ui/crop-urls';
 import type { Candidate } from '../memory/types';
 import { transfer, type Remote } from 'comlink';
 import type { VisionApi } from '../workers/vision.worker';
 import type { MemoryState } from './memory.svelte';
-import { decodePhoto } from './photo';
-import { groupQueue, groupSuggestions, type QueueGroup } from './queue-groups';
+import { decodePhoto } from '../vision/photo';
+import { groupQueue, groupSuggestions, type QueueGroup } from '../ui/queue-groups';
 import type { Toasts } from './toasts.svelte';
 
 export interface QueueGroupView extends QueueGroup {

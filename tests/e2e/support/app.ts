@@ -87,9 +87,9 @@ export async function launchApp(baseURL: string, opts: AppLaunch = {}): Promise<
     // Only on a fresh profile, so a test's own settings survive reloads and restarts.
     await context.addInitScript(() => {
       try {
-        const key = 'visio.settings.v1';
+        const key = 'visio.settings'; // src/lib/settings/settings.ts: SETTINGS_KEY
         if (!localStorage.getItem(key))
-          localStorage.setItem(key, JSON.stringify({ onboarded: true }));
+          localStorage.setItem(key, JSON.stringify({ version: 2, onboarded: true }));
       } catch {
         // a document without storage (about:blank, opaque origins)
       }

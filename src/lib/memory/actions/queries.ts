@@ -70,6 +70,7 @@ export function stats(core: MemoryCore): MemoryStats {
     sightings: count('SELECT COUNT(*) FROM sightings'),
     indexType: core.index.kind,
     ntotal: core.index.ntotal,
+    ...(core.index.nlist ? { nlist: core.index.nlist } : {}),
     dim: core.config.dim,
     modelId: core.config.modelId,
   };

@@ -1,5 +1,5 @@
 import { describeError } from '../errors';
-import type { Toasts } from './toasts.svelte';
+import type { Toasts } from '../state/toasts.svelte';
 
 /**
  * Runs a user's action once at a time: `holder.busy` is set while it runs

@@ -16,11 +16,11 @@ import {
   rng,
   uniqueName,
 } from '../../../tests/support/memory/memory-fixtures';
-import { createRgba, type RgbaImage } from '../vision/image';
-import { wasmEnv } from '../vision/ort-session';
-import { VisionService } from '../vision/service';
+import { createRgba, type RgbaImage } from './image';
+import { wasmEnv } from './ort-session';
+import { VisionService } from './service';
 import { writeDinov3SignatureModel } from '../diagnostics/probe-model/dinov3-probe';
-import { describeLeftBehind, reembedAll, type ReembedDeps } from './model-switch.svelte';
+import { describeLeftBehind, reembedAll, type ReembedDeps } from './reembed-all';
 
 const NEXT = 'dinov3-vits16';
 const PEOPLE = ['amy', 'howard', 'penny', 'raj'];

@@ -1,0 +1,161 @@
+/**
+ * The user's settings as stored: one localStorage key holding a versioned
+ * JSON object. They are preferences, not memories (the export file carries
+ * the portable ones). Parsing keeps only sane values and gives the default
+ * for anything missing or wrong, so an old, newer or hand-edited value never
+ * breaks the start. Pure apart from the storage passed in.
+ */
+
+/** Which execution provider the models use: automatic (WebGPU when there is a real GPU adapter, else WASM) or always WASM. */
+export type ProviderPreference = 'auto' | 'wasm';
+
+export interface SettingsData {
+  /** The embedding model in use (a registry id). */
+  modelId: string;
+  /** Threshold overrides per model; absent = the model's default. */
+  thresholds: Record<string, number>;
+  /** Absence (minutes) after which a person's next sighting is a new visit. */
+  visitGapMinutes: number;
+  /** Suggestions shown per queued face. */
+  topK: number;
+  /** The first-start introduction was read. */
+  onboarded: boolean;
+  /** The camera chosen last (a deviceId); '' = the browser's default camera. */
+  cameraId: string;
+  /** Read by the vision worker when it starts (a change applies on the next start). */
+  provider: ProviderPreference;
+  /** Dimensions of models loaded before (a model's is known only once loaded): a hint for the model list. */
+  modelDims: Record<string, number>;
+}
+
+/** The settings a backup carries: the device's own (camera, provider, model hints) stay on it. */
+export type PortableSettings = Pick<
+  SettingsData,
+  'modelId' | 'thresholds' | 'visitGapMinutes' | 'topK' | 'onboarded'
+>;
+
+export const SETTINGS_KEY = 'visio.settings';
+export const SETTINGS_VERSION = 2;
+
+/** Where version 1 kept the settings, one key per file that wrote them. */
+export const LEGACY_KEYS = {
+  settings: 'visio.settings.v1',
+  camera: 'visio.camera.deviceId',
+  provider: 'visio.provider.v1',
+  modelDims: 'visio.modelDims.v1',
+} as const;
+
+export const DEFAULT_SETTINGS: SettingsData = {
+  modelId: 'face-fr512',
+  thresholds: {},
+  visitGapMinutes: 5,
+  topK: 3,
+  onboarded: false,
+  cameraId: '',
+  provider: 'auto',
+  modelDims: {},
+};
+
+const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object';
+
+/** Accepts what any version (or a hand-edited export) stored; keeps only sane values. */
+export function parseSettings(raw: unknown): SettingsData {
+  const s: SettingsData = { ...DEFAULT_SETTINGS, thresholds: {}, modelDims: {} };
+  if (!isObject(raw)) return s;
+  const r = raw;
+  if (typeof r.modelId === 'string' && r.modelId) s.modelId = r.modelId;
+  if (isObject(r.thresholds)) {
+    for (const [k, v] of Object.entries(r.thresholds)) {
+      if (typeof v === 'number' && v >= -1 && v <= 1) s.thresholds[k] = v;
+    }
+  }
+  if (
+    typeof r.visitGapMinutes === 'number' &&
+    r.visitGapMinutes >= 0.1 &&
+    r.visitGapMinutes <= 1440
+  )
+    s.visitGapMinutes = r.visitGapMinutes;
+  if (typeof r.topK === 'number' && Number.isInteger(r.topK) && r.topK >= 1 && r.topK <= 10)
+    s.topK = r.topK;
+  if (typeof r.onboarded === 'boolean') s.onboarded = r.onboarded;
+  if (typeof r.cameraId === 'string') s.cameraId = r.cameraId;
+  if (r.provider === 'wasm' || r.provider === 'auto') s.provider = r.provider;
+  if (isObject(r.modelDims)) {
+    for (const [k, v] of Object.entries(r.modelDims)) {
+      if (Number.isSafeInteger(v) && (v as number) > 0) s.modelDims[k] = v as number;
+    }
+  }
+  return s;
+}
+
+export function serializeSettings(data: SettingsData): string {
+  return JSON.stringify({ version: SETTINGS_VERSION, ...data });
+}
+
+export function portableSettings(data: SettingsData): PortableSettings {
+  const { modelId, thresholds, visitGapMinutes, topK, onboarded } = data;
+  return { modelId, thresholds: { ...thresholds }, visitGapMinutes, topK, onboarded };
+}
+
+function parseJson(text: string | null): unknown {
+  if (text === null) return null;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return null;
+  }
+}
+
+/** Version 1's four keys, read into one settings object. */
+export function migrateSettings(read: (key: string) => string | null): SettingsData {
+  const v1 = parseJson(read(LEGACY_KEYS.settings));
+  return parseSettings({
+    ...(isObject(v1) ? v1 : {}),
+    cameraId: read(LEGACY_KEYS.camera) ?? undefined,
+    provider: read(LEGACY_KEYS.provider) === 'wasm' ? 'wasm' : 'auto',
+    modelDims: parseJson(read(LEGACY_KEYS.modelDims)),
+  });
+}
+
+export type SettingsStorage = Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>;
+
+/**
+ * The stored settings. Version 1's keys, where present, are read once into
+ * the one key (when it does not exist yet) and removed.
+ */
+export function loadSettings(storage: SettingsStorage | undefined): SettingsData {
+  if (!storage) return parseSettings(null);
+  try {
+    const stored = storage.getItem(SETTINGS_KEY);
+    const legacy = Object.values(LEGACY_KEYS).filter((k) => storage.getItem(k) !== null);
+    if (!legacy.length) return parseSettings(parseJson(stored));
+    const data =
+      stored === null
+        ? migrateSettings((k) => storage.getItem(k))
+        : parseSettings(parseJson(stored));
+    if (stored === null) storage.setItem(SETTINGS_KEY, serializeSettings(data));
+    for (const k of legacy) storage.removeItem(k);
+    return data;
+  } catch {
+    return parseSettings(null); // no storage here (private mode, opaque origin)
+  }
+}
+
+/** Stores the settings; false when the storage refused (full, private mode). */
+export function saveSettings(storage: SettingsStorage | undefined, data: SettingsData): boolean {
+  try {
+    storage?.setItem(SETTINGS_KEY, serializeSettings(data));
+    return !!storage;
+  } catch {
+    return false;
+  }
+}
+
+/** The page's localStorage, or undefined where reading it throws (opaque origins). */
+export function pageStorage(): SettingsStorage | undefined {
+  try {
+    return globalThis.localStorage;
+  } catch {
+    return undefined;
+  }
+}
