@@ -12,7 +12,7 @@ import { MemoryState } from './memory.svelte';
 import { Router } from './router.svelte';
 import { Settings } from './settings.svelte';
 import { toasts } from './toasts.svelte';
-import { visionWorker } from './workers';
+import { connectVision } from '../workers/clients';
 
 export type AppStatus = 'starting' | 'ready' | 'error';
 
@@ -22,7 +22,7 @@ export class AppState {
   readonly settings = new Settings();
   readonly camera = new CameraState();
   readonly memory = new MemoryState();
-  readonly vision = visionWorker();
+  readonly vision = connectVision().api;
   readonly live = new LiveState(this.vision, this.memory, this.toasts);
   status = $state<AppStatus>('starting');
   startError = $state<string | null>(null);
