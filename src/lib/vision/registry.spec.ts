@@ -3,7 +3,7 @@ import {
   bundledFileNames,
   bundledModelPath,
   readBundledBytes,
-} from '../../../scripts/bundled-models.ts';
+} from '../../../tests/support/vision/bundled-models.ts';
 import { IMAGENET } from './preprocess';
 import { bundledUrl, embedders, getEmbedderSpec } from './registry';
 
