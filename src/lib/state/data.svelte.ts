@@ -4,7 +4,7 @@
  * memory.worker (export-import.ts, import-original.ts); this class carries files there and
  * results back, and applies what belongs to the page (settings, the download, the wipe).
  */
-import { describeError, isAbort } from '../errors';
+import { handleError } from '../errors';
 import type { ExportResult } from '../memory/transfer/export-import';
 import type { OriginalInput } from '../memory/transfer/import-original';
 import type { ImportPreview, ImportResult } from '../memory/transfer/import-run';
@@ -43,7 +43,7 @@ export class DataState {
     try {
       return await fn();
     } catch (error) {
-      if (!isAbort(error)) this.error = describeError(error, doing);
+      handleError(error, doing, { inline: (message) => (this.error = message) });
       return undefined;
     } finally {
       this.busy = null;
