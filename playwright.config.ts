@@ -3,8 +3,9 @@ import { defineConfig } from '@playwright/test';
 const port = Number(process.env.E2E_PORT ?? 4173);
 
 /**
- * End-to-end tests run the production build (`vite build`, then `vite preview`)
- * in Debian's Chromium. Each test launches its own browser through
+ * End-to-end tests run the production build made for them (`vite build --mode e2e`,
+ * the app's build plus the workers' test hooks such as `self.memoryApi`; see
+ * vite.config.ts), served by `vite preview`, in Debian's Chromium. Each test launches its own browser through
  * tests/e2e/support/app.ts, because the fake camera is a launch flag.
  */
 export default defineConfig({

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig, type Plugin } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { VitePWA } from 'vite-plugin-pwa';
@@ -42,8 +43,31 @@ function isolation(): Plugin {
   };
 }
 
-export default defineConfig({
+/**
+ * `virtual:test-hooks` (imported by the workers): tests/support/test-hooks.ts in
+ * the e2e build (`vite build --mode e2e`, which the e2e tests run against), an
+ * empty no-op in every other build, so no test hook ships with the app.
+ */
+function testHooks(mode: string): Plugin {
+  const id = 'virtual:test-hooks';
+  const noop = '\0virtual:test-hooks';
+  return {
+    name: 'visio:test-hooks',
+    resolveId(source) {
+      if (source !== id) return null;
+      return mode === 'e2e'
+        ? fileURLToPath(new URL('./tests/support/test-hooks.ts', import.meta.url))
+        : noop;
+    },
+    load(resolved) {
+      return resolved === noop ? 'export function installTestHooks() {}' : null;
+    },
+  };
+}
+
+export default defineConfig(({ mode }) => ({
   plugins: [
+    testHooks(mode),
     isolation(),
     bundledModels(),
     svelte(),
@@ -84,7 +108,7 @@ export default defineConfig({
   ],
   server: { host: '127.0.0.1', port: 5173, strictPort: true },
   preview: { host: '127.0.0.1', port: 4173, strictPort: true },
-  worker: { format: 'es' },
+  worker: { format: 'es' as const, plugins: () => [testHooks(mode)] },
   build: { target: 'es2022', sourcemap: true },
   optimizeDeps: { exclude: ['onnxruntime-web'] },
-});
+}));

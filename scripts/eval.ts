@@ -18,8 +18,12 @@ import { basename, dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BUNDLED_EMBEDDER_ID, getEmbedderSpec } from '../src/lib/vision/registry.ts';
 import { VisionService } from '../src/lib/vision/service.ts';
-import { evalIdentify, evalPairs } from './eval-core.ts';
-import { FileModelStore, nodeModelSource, nodeSessionEnv } from './vision-node.ts';
+import { evalIdentify, evalPairs } from '../tests/support/vision/eval-core.ts';
+import {
+  FileModelStore,
+  nodeModelSource,
+  nodeSessionEnv,
+} from '../tests/support/vision/vision-node.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,

@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import * as ortWeb from 'onnxruntime-web';
 import { OrtSession } from '../src/lib/vision/ort-session.ts';
 import { inferenceLatencyMs } from '../tests/support/vision/perf.ts';
-import { nodeSessionEnv } from './vision-node.ts';
+import { nodeSessionEnv } from '../tests/support/vision/vision-node.ts';
 
 const { values } = parseArgs({
   options: {

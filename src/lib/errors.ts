@@ -1,10 +1,13 @@
 /**
- * Errors the user can be told about carry a stable `code` (for tests and for
- * choosing a message) and a sentence fit to show as it is.
+ * Errors the user can be told about carry a stable kebab-case `code` (for
+ * tests and for choosing a message) and a sentence fit to show as it is.
+ * Each area narrows `Code` to its own union (MemoryErrorCode, ModelErrorCode…)
+ * in a thin subclass that only sets `name`; the worker boundary
+ * (workers/worker-boundary.ts) carries `code` and `name` across.
  */
-export class AppError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+export class AppError<Code extends string = string> extends Error {
+  readonly code: Code;
+  constructor(code: Code, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'AppError';
     this.code = code;
@@ -35,8 +38,18 @@ export function setErrorSink(next: ErrorSink): void {
   sink = next;
 }
 
-/** The one place errors end up: aborts are dropped, the rest reach the user. */
-export function handleError(error: unknown, doing: string): void {
+/**
+ * The one way the page reports an error: aborts are dropped; the rest become
+ * "doing: message", shown as an error toast, or handed to `inline` when the
+ * caller shows it in place (a form's own error line) instead.
+ */
+export function handleError(
+  error: unknown,
+  doing: string,
+  options?: { inline?: (message: string) => void },
+): void {
   if (isAbort(error)) return;
-  sink(describeError(error, doing), error);
+  const message = describeError(error, doing);
+  if (options?.inline) options.inline(message);
+  else sink(message, error);
 }

@@ -14,7 +14,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { chromium, type Browser } from '@playwright/test';
-import { bundledModelDir } from '../../scripts/bundled-models.ts';
+import { bundledModelDir } from '../../models/bundled-models.ts';
 import { bundledUrl } from '../../src/lib/vision/registry.ts';
 import { writeDinov3SignatureModel } from '../../src/lib/diagnostics/probe-model/dinov3-probe.ts';
 import { baseFlags, chromiumPath } from '../e2e/support/app.ts';

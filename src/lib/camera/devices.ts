@@ -2,7 +2,7 @@
  * Which camera to use, and what to say when there is none. Pure: the browser
  * calls live in camera.ts.
  */
-import { AppError } from '../errors';
+import { AppError, describeError } from '../errors';
 
 /** The part of MediaDeviceInfo this module needs. */
 export interface DeviceLike {
@@ -112,9 +112,6 @@ export function describeCameraError(error: unknown): AppError {
     case 'TypeError':
       return make('camera-unsupported', 'This browser does not offer camera access here.');
     default:
-      return make(
-        'camera-failed',
-        `The camera could not be started (${error instanceof Error ? error.message : String(error)}).`,
-      );
+      return make('camera-failed', `The camera could not be started (${describeError(error)}).`);
   }
 }

@@ -4,6 +4,7 @@
  * registry entry and preprocessing (signature-check.ts) on the provider
  * asked for, in either file layout (one .onnx, or .onnx + .onnx_data).
  */
+import { describeError } from '../errors';
 import type { Provider, SessionEnv } from '../vision/ort-session';
 import type { Dinov3SignatureOptions } from './probe-model/dinov3-probe';
 import { checkDinov3Signature, type SignatureCheck } from './probe-model/probe-check';
@@ -45,7 +46,7 @@ export async function modelSelfTest(
   try {
     check = await checkDinov3Signature(watched, layout, model);
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = describeError(error);
     return { ...base, ok: false, fallback, problems: [message], totalMs: performance.now() - t0 };
   }
   const problems = base.problems;

@@ -80,7 +80,7 @@ describe('flat and IVF indexes', () => {
     ivf.reset();
     expect([ivf.ntotal, ivf.isTrained]).toEqual([0, true]);
     ivf.delete();
-    expectFaissError(() => quantizer.ntotal, 'DELETED');
+    expectFaissError(() => quantizer.ntotal, 'deleted');
     ivf.delete(); // twice is fine
   });
 
@@ -138,7 +138,7 @@ describe('flat and IVF indexes', () => {
     const flat = new faiss.IndexFlatIP(D);
     expectFaissError(
       () => flat.addWithIds(data.vectors.subarray(0, D), [1]),
-      'FAISS',
+      'faiss',
       /add_with_ids/,
     );
     flat.delete();
@@ -175,37 +175,37 @@ describe('errors', () => {
   it('empty index, k > ntotal, wrong dimension, bad k: clear errors', () => {
     const index = new faiss.IndexFlatIP(D);
     const q = data.queries.subarray(0, D);
-    expectFaissError(() => index.search(q, 1), 'EMPTY_INDEX', /empty index/);
+    expectFaissError(() => index.search(q, 1), 'empty-index', /empty index/);
     index.add(data.vectors.subarray(0, 3 * D));
-    expectFaissError(() => index.search(q, 4), 'K_EXCEEDS_NTOTAL', /k = 4 exceeds the 3/);
-    expectFaissError(() => index.search(q.subarray(0, 63), 1), 'WRONG_DIMENSION', /63 floats.*64/);
-    expectFaissError(() => index.add(new Float32Array(100)), 'WRONG_DIMENSION');
-    expectFaissError(() => index.search(new Float32Array(0), 1), 'WRONG_DIMENSION');
-    expectFaissError(() => index.search(q, 0), 'FAISS', /k > 0/); // FAISS's own check
-    expectFaissError(() => index.search(q, 1.5), 'BAD_ARGUMENT');
+    expectFaissError(() => index.search(q, 4), 'k-exceeds-ntotal', /k = 4 exceeds the 3/);
+    expectFaissError(() => index.search(q.subarray(0, 63), 1), 'wrong-dimension', /63 floats.*64/);
+    expectFaissError(() => index.add(new Float32Array(100)), 'wrong-dimension');
+    expectFaissError(() => index.search(new Float32Array(0), 1), 'wrong-dimension');
+    expectFaissError(() => index.search(q, 0), 'faiss', /k > 0/); // FAISS's own check
+    expectFaissError(() => index.search(q, 1.5), 'bad-argument');
     index.delete();
-    expectFaissError(() => index.search(q, 1), 'DELETED');
+    expectFaissError(() => index.search(q, 1), 'deleted');
   });
 
   it('FAISS errors come through with FAISS messages', () => {
     const ivf = new faiss.IndexIVFFlat(new faiss.IndexFlatIP(D), D, 8, faiss.METRIC_INNER_PRODUCT);
-    expectFaissError(() => ivf.search(data.queries.subarray(0, D), 1), 'NOT_TRAINED', /untrained/);
-    expectFaissError(() => ivf.add(data.vectors), 'FAISS', /is_trained/);
-    expectFaissError(() => ivf.train(data.vectors.subarray(0, 4 * D)), 'FAISS', /training points/);
-    expectFaissError(() => (ivf.nprobe = 0), 'BAD_ARGUMENT', /nprobe/);
+    expectFaissError(() => ivf.search(data.queries.subarray(0, D), 1), 'not-trained', /untrained/);
+    expectFaissError(() => ivf.add(data.vectors), 'faiss', /is_trained/);
+    expectFaissError(() => ivf.train(data.vectors.subarray(0, 4 * D)), 'faiss', /training points/);
+    expectFaissError(() => (ivf.nprobe = 0), 'bad-argument', /nprobe/);
     ivf.delete();
     expectFaissError(
       () => new faiss.IndexIVFFlat(new faiss.IndexFlatIP(D + 1), D, 8),
-      'FAISS',
+      'faiss',
       /quantizer->d/,
     );
     const q = new faiss.IndexFlatIP(D);
     const owner = new faiss.IndexIVFFlat(q, D, 4);
-    expectFaissError(() => new faiss.IndexIDMap(q), 'BAD_ARGUMENT', /belongs to another/);
+    expectFaissError(() => new faiss.IndexIDMap(q), 'bad-argument', /belongs to another/);
     owner.delete();
   });
 
-  it('truncated, trailing and corrupt bytes: BAD_INDEX_BYTES', () => {
+  it('truncated, trailing and corrupt bytes: bad-index-bytes', () => {
     const map = new faiss.IndexIDMap2(
       new faiss.IndexIVFFlat(new faiss.IndexFlatIP(D), D, 8, faiss.METRIC_INNER_PRODUCT),
     );
@@ -214,18 +214,18 @@ describe('errors', () => {
     const bytes = faiss.writeIndex(map);
     map.delete();
     for (let len = 0; len < bytes.length; len += 13) {
-      expectFaissError(() => faiss.readIndex(bytes.subarray(0, len)), 'BAD_INDEX_BYTES');
+      expectFaissError(() => faiss.readIndex(bytes.subarray(0, len)), 'bad-index-bytes');
     }
     const e = expectFaissError(
       () => faiss.readIndex(bytes.subarray(0, bytes.length - 1)),
-      'BAD_INDEX_BYTES',
+      'bad-index-bytes',
     );
     expect(e.message).toMatch(/read error|truncated/);
     const longer = new Uint8Array(bytes.length + 4);
     longer.set(bytes);
-    expectFaissError(() => faiss.readIndex(longer), 'BAD_INDEX_BYTES', /left over/);
+    expectFaissError(() => faiss.readIndex(longer), 'bad-index-bytes', /left over/);
     const garbage = Uint8Array.from({ length: 500 }, (_, i) => (i * 37) & 255);
-    expectFaissError(() => faiss.readIndex(garbage), 'BAD_INDEX_BYTES', /not recognized/);
+    expectFaissError(() => faiss.readIndex(garbage), 'bad-index-bytes', /not recognized/);
     // A huge vector length: refused before allocating (memory does not grow).
     const flat = new faiss.IndexFlatIP(D);
     flat.add(data.vectors.subarray(0, D));
@@ -234,7 +234,7 @@ describe('errors', () => {
     // 2^28 floats (1 GiB) announced, 64 present
     new DataView(huge.buffer).setBigUint64(4 + 4 + 8 + 8 + 8 + 1 + 4, 1n << 28n, true);
     const memory = faiss.memoryBytes();
-    expectFaissError(() => faiss.readIndex(huge), 'BAD_INDEX_BYTES', /bytes left/);
+    expectFaissError(() => faiss.readIndex(huge), 'bad-index-bytes', /bytes left/);
     expect(faiss.memoryBytes()).toBe(memory);
   });
 

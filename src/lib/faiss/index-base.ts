@@ -52,7 +52,7 @@ export class Index {
 
   /** The C++ pointer; throws if this index (or its owner) was deleted. */
   protected get ptr(): number {
-    if (!this.alive) throw new FaissError('DELETED', 'this FAISS index has been deleted');
+    if (!this.alive) throw new FaissError('deleted', 'this FAISS index has been deleted');
     return this.#ptr;
   }
 
@@ -66,9 +66,9 @@ export class Index {
 
   static {
     claimIndex = (child) => {
-      if (!(child instanceof Index)) throw new FaissError('BAD_ARGUMENT', 'expected a FAISS index');
+      if (!(child instanceof Index)) throw new FaissError('bad-argument', 'expected a FAISS index');
       if (child.#owner) {
-        throw new FaissError('BAD_ARGUMENT', 'this index already belongs to another index');
+        throw new FaissError('bad-argument', 'this index already belongs to another index');
       }
       return child.ptr;
     };
@@ -109,7 +109,7 @@ export class Index {
     const n = this.rows(x);
     const idv = toIds(ids);
     if (idv.length !== n) {
-      throw new FaissError('BAD_ARGUMENT', `${n} vectors but ${idv.length} ids`);
+      throw new FaissError('bad-argument', `${n} vectors but ${idv.length} ids`);
     }
     const rt = this.rt;
     const p = rt.malloc(n * 8 + x.byteLength);
@@ -130,17 +130,17 @@ export class Index {
   search(queries: Float32Array, k: number): SearchResult {
     const n = this.rows(queries);
     if (!Number.isInteger(k))
-      throw new FaissError('BAD_ARGUMENT', `k must be an integer, got ${k}`);
+      throw new FaissError('bad-argument', `k must be an integer, got ${k}`);
     // k <= 0: FAISS's own check and message.
     if (k > 0) {
       // FAISS 1.7.3 would return only -1 labels here.
       if (!this.isTrained)
-        throw new FaissError('NOT_TRAINED', 'search on an untrained index: train() it first');
+        throw new FaissError('not-trained', 'search on an untrained index: train() it first');
       const ntotal = this.ntotal;
       if (ntotal === 0)
-        throw new FaissError('EMPTY_INDEX', 'search on an empty index (ntotal = 0)');
+        throw new FaissError('empty-index', 'search on an empty index (ntotal = 0)');
       if (k > ntotal) {
-        throw new FaissError('K_EXCEEDS_NTOTAL', `k = ${k} exceeds the ${ntotal} vectors stored`);
+        throw new FaissError('k-exceeds-ntotal', `k = ${k} exceeds the ${ntotal} vectors stored`);
       }
     }
     const rt = this.rt;
@@ -193,16 +193,16 @@ export class Index {
   protected rows(x: Float32Array): number {
     const d = this.d;
     if (!(x instanceof Float32Array)) {
-      throw new FaissError('BAD_ARGUMENT', 'vectors must be a Float32Array (n×d, row-major)');
+      throw new FaissError('bad-argument', 'vectors must be a Float32Array (n×d, row-major)');
     }
     if (x.length === 0 || x.length % d !== 0) {
       throw new FaissError(
-        'WRONG_DIMENSION',
+        'wrong-dimension',
         `wrong dimension: ${x.length} floats is not a whole number of ${d}-dimensional vectors`,
       );
     }
     const n = x.length / d;
-    if (n > 0x7fffffff) throw new FaissError('BAD_ARGUMENT', `too many vectors at once (${n})`);
+    if (n > 0x7fffffff) throw new FaissError('bad-argument', `too many vectors at once (${n})`);
     return n;
   }
 
@@ -224,7 +224,7 @@ function toIds(ids: Ids): BigInt64Array {
   for (let i = 0; i < ids.length; i++) {
     const v = ids[i]!;
     if (typeof v === 'number' && !Number.isSafeInteger(v)) {
-      throw new FaissError('BAD_ARGUMENT', `id ${v} is not an integer`);
+      throw new FaissError('bad-argument', `id ${v} is not an integer`);
     }
     out[i] = BigInt(v);
   }

@@ -21,7 +21,7 @@ const enum Kind {
 }
 
 function newFlat(d: number, metric: MetricType): Handle {
-  if (!Number.isInteger(d)) throw new FaissError('BAD_ARGUMENT', `d must be an integer, got ${d}`);
+  if (!Number.isInteger(d)) throw new FaissError('bad-argument', `d must be an integer, got ${d}`);
   const rt = runtime();
   return { handle: rt.pointer(rt.m._fw_flat_new(d, metric)) };
 }
@@ -67,7 +67,7 @@ export class IndexIVFFlat extends Index {
       return;
     }
     if (!Number.isInteger(d) || !Number.isInteger(nlist)) {
-      throw new FaissError('BAD_ARGUMENT', `d and nlist must be integers, got ${d}, ${nlist}`);
+      throw new FaissError('bad-argument', `d and nlist must be integers, got ${d}, ${nlist}`);
     }
     const qptr = claimIndex(q);
     const rt = runtime();
@@ -87,7 +87,7 @@ export class IndexIVFFlat extends Index {
 
   set nprobe(n: number) {
     if (!Number.isInteger(n) || n <= 0) {
-      throw new FaissError('BAD_ARGUMENT', `nprobe must be a positive integer, got ${n}`);
+      throw new FaissError('bad-argument', `nprobe must be a positive integer, got ${n}`);
     }
     this.rt.check(this.rt.m._fw_set_nprobe(this.ptr, n));
   }

@@ -6,7 +6,7 @@ import { runtime } from './runtime';
 class IndexIO extends Index {
   /** The C++ pointer of any index (Index.ptr is protected). */
   static pointerOf(index: Index): number {
-    if (!(index instanceof Index)) throw new FaissError('BAD_ARGUMENT', 'expected a FAISS index');
+    if (!(index instanceof Index)) throw new FaissError('bad-argument', 'expected a FAISS index');
     return (index as IndexIO).ptr;
   }
 }
@@ -26,11 +26,11 @@ export function writeIndex(index: Index): Uint8Array {
  * FAISS's read_index from bytes (as Python's deserialize_index). Returns
  * the class matching the file (IndexFlatIP/L2, IndexIVFFlat, IndexIDMap,
  * IndexIDMap2; other FAISS types get the generic Index API). Truncated,
- * trailing or corrupt bytes throw a FaissError with code BAD_INDEX_BYTES.
+ * trailing or corrupt bytes throw a FaissError with code bad-index-bytes.
  */
 export function readIndex(bytes: Uint8Array): Index {
   if (!(bytes instanceof Uint8Array)) {
-    throw new FaissError('BAD_ARGUMENT', 'readIndex expects the index bytes as a Uint8Array');
+    throw new FaissError('bad-argument', 'readIndex expects the index bytes as a Uint8Array');
   }
   const rt = runtime();
   const r = rt.pointer(rt.m._fw_reader_new(bytes.length));
@@ -39,9 +39,9 @@ export function readIndex(bytes: Uint8Array): Index {
     const p = rt.m._fw_read_index(r) >>> 0;
     if (p === 0) {
       const e = rt.lastError();
-      if (e.code !== 'FAISS') throw e;
+      if (e.code !== 'faiss') throw e;
       throw new FaissError(
-        'BAD_INDEX_BYTES',
+        'bad-index-bytes',
         `cannot read a FAISS index from these ${bytes.length} bytes: ${e.message}`,
       );
     }

@@ -25,7 +25,7 @@ export function loadRuntime(options: LoadOptions = {}): Promise<Runtime> {
     },
     (e: unknown) => {
       loading = undefined;
-      throw new FaissError('LOAD_FAILED', `cannot load FAISS WebAssembly: ${String(e)}`);
+      throw new FaissError('load-failed', `cannot load FAISS WebAssembly: ${String(e)}`);
     },
   );
   return loading;

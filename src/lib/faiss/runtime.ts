@@ -17,7 +17,7 @@ export class Runtime {
     const p = this.m._malloc(Math.max(bytes, 1)) >>> 0;
     if (p === 0) {
       throw new FaissError(
-        'OUT_OF_MEMORY',
+        'out-of-memory',
         `cannot allocate ${bytes} bytes in the WebAssembly heap`,
       );
     }
@@ -29,7 +29,7 @@ export class Runtime {
   }
 
   /** The error the last failing C call left behind. */
-  lastError(fallback: FaissErrorCode = 'UNKNOWN'): FaissError {
+  lastError(fallback: FaissErrorCode = 'unknown'): FaissError {
     const code = NATIVE_ERROR_CODES[this.m._fw_last_error_code()] ?? fallback;
     return new FaissError(code, this.cString(this.m._fw_last_error() >>> 0) || 'FAISS call failed');
   }
@@ -87,6 +87,6 @@ export function setRuntime(rt: Runtime): void {
 /** The loaded module; throws if loadFaiss() has not finished. */
 export function runtime(): Runtime {
   if (!current)
-    throw new FaissError('NOT_LOADED', 'FAISS is not loaded yet: await loadFaiss() first');
+    throw new FaissError('not-loaded', 'FAISS is not loaded yet: await loadFaiss() first');
   return current;
 }

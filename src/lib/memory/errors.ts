@@ -17,12 +17,8 @@ export type MemoryErrorCode =
   | 'schema-too-new'
   | 'index-failed';
 
-export class MemoryError extends AppError {
-  declare readonly code: MemoryErrorCode;
-  constructor(code: MemoryErrorCode, message: string, options?: { cause?: unknown }) {
-    super(code, message, options);
-    this.name = 'MemoryError';
-  }
+export class MemoryError extends AppError<MemoryErrorCode> {
+  override readonly name = 'MemoryError';
 }
 
 /** The one message a second tab gets, on open and on every write it tries. */

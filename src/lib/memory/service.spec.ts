@@ -1,6 +1,6 @@
 import * as Comlink from 'comlink';
 import { afterEach, describe, expect, it } from 'vitest';
-import { keepErrorCodes } from '../workers/comlink-errors';
+import { keepErrorCodes } from '../workers/worker-boundary';
 import { FaceDatabase } from './face-database';
 import { createMemoryService, type MemoryService } from './service';
 import {

@@ -14,12 +14,8 @@ import { AppError } from '../errors';
 
 export type PrivacyErrorCode = 'wipe-blocked' | 'wipe-failed';
 
-export class PrivacyError extends AppError {
-  declare readonly code: PrivacyErrorCode;
-  constructor(code: PrivacyErrorCode, message: string, options?: { cause?: unknown }) {
-    super(code, message, options);
-    this.name = 'PrivacyError';
-  }
+export class PrivacyError extends AppError<PrivacyErrorCode> {
+  override readonly name = 'PrivacyError';
 }
 
 /** The service worker's precache (workbox): the app's own files, no user data. */

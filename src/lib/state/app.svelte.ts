@@ -16,7 +16,7 @@ import { ModelSwitch } from './model-switch.svelte';
 import { Router } from './router.svelte';
 import { Settings } from './settings.svelte';
 import { toasts } from './toasts.svelte';
-import { visionWorker } from './workers';
+import { connectVision } from '../workers/clients';
 
 export type AppStatus = 'starting' | 'ready' | 'error';
 
@@ -27,7 +27,7 @@ export class AppState {
   readonly install = install;
   readonly camera = new CameraState(this.settings);
   readonly memory = new MemoryState();
-  readonly vision = visionWorker();
+  readonly vision = connectVision().api;
   readonly live = new LiveState(this.vision, this.memory, this.toasts);
   /** The model switch outlives the settings view: leaving the page does not stop a long re-embedding. */
   readonly modelSwitch = new ModelSwitch(this);

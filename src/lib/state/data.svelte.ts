@@ -5,7 +5,7 @@
  * class carries files there and results back, and applies what belongs to the page
  * (settings, the download, the wipe).
  */
-import { describeError, isAbort } from '../errors';
+import { handleError } from '../errors';
 import type { ExportResult } from '../memory/transfer/export';
 import type { OriginalInput } from '../memory/transfer/import-original';
 import type { ImportPreview, ImportResult } from '../memory/transfer/import-run';
@@ -44,7 +44,7 @@ export class DataState {
     try {
       return await fn();
     } catch (error) {
-      if (!isAbort(error)) this.error = describeError(error, doing);
+      handleError(error, doing, { inline: (message) => (this.error = message) });
       return undefined;
     } finally {
       this.busy = null;

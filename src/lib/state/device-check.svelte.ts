@@ -3,7 +3,7 @@
  * its FAISS and model self-tests one after the other, and ends the worker.
  * Owned by the settings view's device-check section (dispose() when it goes).
  */
-import { connectDiagnostics, type DiagnosticsClient } from '../diagnostics/diagnostics-client';
+import { connectDiagnostics, type DiagnosticsClient } from '../workers/clients';
 import type { DeviceInfo } from '../diagnostics/device-info';
 import type { FaissSelfTestResult } from '../diagnostics/faiss-self-test';
 import type { ModelLayout, ModelSelfTestResult } from '../diagnostics/model-self-test';

@@ -7,7 +7,7 @@
 import { proxy, transfer, type Remote } from 'comlink';
 import { FramePump } from '../camera/frame-pump';
 import { forcedProvider } from '../diagnostics/provider-preference';
-import { handleError } from '../errors';
+import { describeError, handleError } from '../errors';
 import { TrackIdentities } from '../live/track-identities';
 import type { Candidate } from '../memory/types';
 import type { EmbedderInfo } from '../vision/service';
@@ -75,7 +75,7 @@ export class LiveState {
       this.visionStatus = 'ready';
     } catch (error) {
       this.visionStatus = 'error';
-      this.visionError = error instanceof Error ? error.message : String(error);
+      this.visionError = describeError(error);
       handleError(error, 'Loading the face models');
     }
   }

@@ -104,7 +104,7 @@ export class PeopleState {
   }
 
   #act(doing: string, fn: (api: MemoryState['api']) => Promise<void>): Promise<boolean> {
-    return busyAction(this, this.toasts, doing, async () => {
+    return busyAction(this, doing, async () => {
       await fn(this.memory.api);
       this.memory.changed('people');
     });

@@ -1,5 +1,5 @@
 /** The labelling queue as the view sees it: groups, their crops and suggestions. */
-import { describeError, handleError } from '../errors';
+import { handleError } from '../errors';
 import { busyAction } from '../ui/busy-action';
 import { CropUrls } from '../ui/crop-urls';
 import type { Candidate } from '../memory/types';
@@ -89,7 +89,7 @@ export class QueueState {
           }
           found += faces.length;
         } catch (error) {
-          this.toasts.show(describeError(error, `Reading ${file.name}`), 'error');
+          handleError(error, `Reading ${file.name}`);
         }
       }
       if (found) {
@@ -130,7 +130,7 @@ export class QueueState {
   }
 
   #act(fn: () => Promise<void>, doing: string): Promise<boolean> {
-    return busyAction(this, this.toasts, doing, async () => {
+    return busyAction(this, doing, async () => {
       await fn();
       await this.load();
     });

@@ -31,7 +31,7 @@ export function f32Bytes(values: Float32Array): Uint8Array {
 export function f32From(bytes: Uint8Array, dim: number, path: string): Float32Array {
   if (bytes.length % (dim * 4) !== 0) {
     throw new TransferError(
-      'ARCHIVE_CORRUPT',
+      'archive-corrupt',
       `The export is damaged: ${path} is not a whole number of ${dim}-d rows.`,
     );
   }

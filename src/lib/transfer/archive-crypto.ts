@@ -75,11 +75,11 @@ export async function encryptArchive(
   iterations = MIN_ITERATIONS,
 ): Promise<Uint8Array> {
   if (passphrase.length === 0) {
-    throw new TransferError('ARCHIVE_BAD_PARTS', 'An empty passphrase cannot protect an export.');
+    throw new TransferError('archive-bad-parts', 'An empty passphrase cannot protect an export.');
   }
   if (!Number.isInteger(iterations) || iterations < MIN_ITERATIONS || iterations > MAX_ITERATIONS) {
     throw new TransferError(
-      'ARCHIVE_BAD_PARTS',
+      'archive-bad-parts',
       `PBKDF2 iterations must be between ${MIN_ITERATIONS} and ${MAX_ITERATIONS}.`,
     );
   }
@@ -124,7 +124,7 @@ export async function decryptArchive(bytes: Uint8Array, passphrase: string): Pro
   let pos = 4;
   const need = (n: number): number => {
     if (pos + n > bytes.length) {
-      throw new TransferError('ARCHIVE_TRUNCATED', 'The encrypted export file is truncated.');
+      throw new TransferError('archive-truncated', 'The encrypted export file is truncated.');
     }
     const at = pos;
     pos += n;
@@ -133,7 +133,7 @@ export async function decryptArchive(bytes: Uint8Array, passphrase: string): Pro
   const field = (expected: number, what: string): Uint8Array => {
     const length = bytes[need(1)]!;
     if (length !== expected) {
-      throw new TransferError('ARCHIVE_CORRUPT', `The encrypted export has a damaged ${what}.`);
+      throw new TransferError('archive-corrupt', `The encrypted export has a damaged ${what}.`);
     }
     const at = need(length);
     return bytes.slice(at, at + length);
@@ -142,18 +142,18 @@ export async function decryptArchive(bytes: Uint8Array, passphrase: string): Pro
   const kdf = bytes[need(1)]!;
   if (version !== CONTAINER_VERSION || kdf !== KDF_PBKDF2_SHA256) {
     throw new TransferError(
-      'ARCHIVE_FUTURE_VERSION',
+      'archive-future-version',
       'This export was encrypted by a newer version of Visio Memoria; update the app to open it.',
     );
   }
   const iterations = view.getUint32(need(4), true);
   if (iterations < MIN_ITERATIONS || iterations > MAX_ITERATIONS) {
-    throw new TransferError('ARCHIVE_CORRUPT', 'The encrypted export has a damaged header.');
+    throw new TransferError('archive-corrupt', 'The encrypted export has a damaged header.');
   }
   const salt = field(SALT_BYTES, 'salt');
   if (bytes[need(1)] !== CIPHER_AES_256_GCM) {
     throw new TransferError(
-      'ARCHIVE_FUTURE_VERSION',
+      'archive-future-version',
       'This export uses a cipher this version does not know; update the app to open it.',
     );
   }
@@ -164,7 +164,7 @@ export async function decryptArchive(bytes: Uint8Array, passphrase: string): Pro
   const sealed = bytes.subarray(pos);
   if (sealed.length !== plainBytes + TAG_BYTES) {
     throw new TransferError(
-      sealed.length < plainBytes + TAG_BYTES ? 'ARCHIVE_TRUNCATED' : 'ARCHIVE_CORRUPT',
+      sealed.length < plainBytes + TAG_BYTES ? 'archive-truncated' : 'archive-corrupt',
       sealed.length < plainBytes + TAG_BYTES
         ? 'The encrypted export file is truncated.'
         : 'The encrypted export file has extra bytes at its end.',
@@ -175,7 +175,7 @@ export async function decryptArchive(bytes: Uint8Array, passphrase: string): Pro
   for (let i = 0; i < check.length; i++) same = same && keys.check[i] === check[i];
   if (!same) {
     throw new TransferError(
-      'WRONG_PASSPHRASE',
+      'wrong-passphrase',
       'The passphrase is not the one this export was saved with.',
     );
   }
@@ -188,7 +188,7 @@ export async function decryptArchive(bytes: Uint8Array, passphrase: string): Pro
     return new Uint8Array(plain);
   } catch (cause) {
     throw new TransferError(
-      'ARCHIVE_CORRUPT',
+      'archive-corrupt',
       'The encrypted export is damaged: it fails its integrity check.',
       { cause },
     );

@@ -58,7 +58,7 @@ export const MIGRATIONS: Readonly<Record<number, Migration>> = {
 export const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 
 function bad(message: string): TransferError {
-  return new TransferError('ARCHIVE_BAD_MANIFEST', `The export's manifest ${message}.`);
+  return new TransferError('archive-bad-manifest', `The export's manifest ${message}.`);
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
@@ -113,13 +113,13 @@ export function checkFormat(
   current: number = ARCHIVE_FORMAT_VERSION,
 ): number {
   if (m.type !== ARCHIVE_TYPE) {
-    throw new TransferError('ARCHIVE_NOT_ARCHIVE', 'The file is not a Visio Memoria export.');
+    throw new TransferError('archive-not-archive', 'The file is not a Visio Memoria export.');
   }
   const version = m.formatVersion;
   if (!Number.isSafeInteger(version) || (version as number) < 1) throw bad('has no format version');
   if ((version as number) > current) {
     throw new TransferError(
-      'ARCHIVE_FUTURE_VERSION',
+      'archive-future-version',
       `This export uses format ${String(version)}, made by a newer Visio Memoria; this app reads ` +
         `format ${current} and older. Update the app to import it.`,
     );

@@ -128,21 +128,21 @@ describe('writeArchive / readArchive', () => {
   it('tells a wrong or missing passphrase from a damaged or truncated encrypted file', async () => {
     const file = await writeArchive(await makeParts(), { passphrase: PASS });
     expect(await codeOf(readArchive(file, { passphrase: 'correct horse battery stapler' }))).toBe(
-      'WRONG_PASSPHRASE',
+      'wrong-passphrase',
     );
-    expect(await codeOf(readArchive(file))).toBe('PASSPHRASE_REQUIRED');
+    expect(await codeOf(readArchive(file))).toBe('passphrase-required');
     expect(await codeOf(readArchive(file.subarray(0, file.length - 1), { passphrase: PASS }))).toBe(
-      'ARCHIVE_TRUNCATED',
+      'archive-truncated',
     );
     expect(await codeOf(readArchive(file.subarray(0, 20), { passphrase: PASS }))).toBe(
-      'ARCHIVE_TRUNCATED',
+      'archive-truncated',
     );
     const flipped = file.slice();
     flipped[flipped.length - 100]! ^= 0x40;
-    expect(await codeOf(readArchive(flipped, { passphrase: PASS }))).toBe('ARCHIVE_CORRUPT');
+    expect(await codeOf(readArchive(flipped, { passphrase: PASS }))).toBe('archive-corrupt');
     const future = file.slice();
     future[4] = 2;
-    expect(await codeOf(readArchive(future, { passphrase: PASS }))).toBe('ARCHIVE_FUTURE_VERSION');
+    expect(await codeOf(readArchive(future, { passphrase: PASS }))).toBe('archive-future-version');
   });
 
   it('refuses a file whose entry does not match its checksum', async () => {
@@ -150,7 +150,7 @@ describe('writeArchive / readArchive', () => {
     const damaged = repack(file, (f) => {
       f['emb/dinov3-vitb16/1.f32']![10]! ^= 0x01;
     });
-    expect(await codeOf(readArchive(damaged))).toBe('ARCHIVE_CHECKSUM');
+    expect(await codeOf(readArchive(damaged))).toBe('archive-checksum');
     await expect(readArchive(damaged)).rejects.toThrow(/emb\/dinov3-vitb16\/1\.f32/);
   });
 
@@ -159,24 +159,24 @@ describe('writeArchive / readArchive', () => {
     const extra = repack(file, (f) => {
       f['crops/evil.png'] = new Uint8Array(1);
     });
-    expect(await codeOf(readArchive(extra))).toBe('ARCHIVE_UNLISTED_FILE');
+    expect(await codeOf(readArchive(extra))).toBe('archive-unlisted-file');
     const missing = repack(file, (f) => {
       delete f['crops/1.png'];
     });
-    expect(await codeOf(readArchive(missing))).toBe('ARCHIVE_MISSING_FILE');
+    expect(await codeOf(readArchive(missing))).toBe('archive-missing-file');
     const lying = repack(file, (f) => {
       const m = JSON.parse(strFromU8(f['manifest.json']!)) as { models: { samples: number }[] };
       m.models[0]!.samples = 5;
       f['manifest.json'] = strToU8(JSON.stringify(m));
     });
-    expect(await codeOf(readArchive(lying))).toBe('ARCHIVE_CORRUPT');
+    expect(await codeOf(readArchive(lying))).toBe('archive-corrupt');
   });
 
   it('rejects truncated plain files at every length', async () => {
     const file = await writeArchive(await makeParts());
     for (let cut = 0; cut < file.length; cut += Math.ceil(file.length / 60)) {
       expect(await codeOf(readArchive(file.subarray(0, cut)))).toMatch(
-        /^ARCHIVE_(TRUNCATED|NOT_ARCHIVE)$/,
+        /^archive-(truncated|not-archive)$/,
       );
     }
   });
@@ -188,31 +188,31 @@ describe('writeArchive / readArchive', () => {
       m.formatVersion = ARCHIVE_FORMAT_VERSION + 1;
       f['manifest.json'] = strToU8(JSON.stringify(m));
     });
-    expect(await codeOf(readArchive(future))).toBe('ARCHIVE_FUTURE_VERSION');
+    expect(await codeOf(readArchive(future))).toBe('archive-future-version');
     await expect(readArchive(future)).rejects.toThrow(/newer Visio Memoria.*Update the app/);
     expect(await codeOf(readArchive(zipSync({ 'a.txt': strToU8('hi') })))).toBe(
-      'ARCHIVE_NOT_ARCHIVE',
+      'archive-not-archive',
     );
     expect(await codeOf(readArchive(new Uint8Array([137, 80, 78, 71, 0, 0])))).toBe(
-      'ARCHIVE_NOT_ARCHIVE',
+      'archive-not-archive',
     );
   });
 
   it('checks parts before writing and stops when aborted', async () => {
     const parts = await makeParts();
     const badId = { ...parts, models: [{ ...parts.models[0]!, id: '../x' }] };
-    expect(await codeOf(writeArchive(badId))).toBe('ARCHIVE_BAD_PARTS');
+    expect(await codeOf(writeArchive(badId))).toBe('archive-bad-parts');
     const ragged = {
       ...parts,
       models: [{ ...parts.models[1]!, persons: new Map([[1, new Float32Array(513)]]) }],
     };
-    expect(await codeOf(writeArchive(ragged))).toBe('ARCHIVE_BAD_PARTS');
+    expect(await codeOf(writeArchive(ragged))).toBe('archive-bad-parts');
     const badCrop = { ...parts, crops: new Map([['../../etc', new Uint8Array(1)]]) };
-    expect(await codeOf(writeArchive(badCrop))).toBe('ARCHIVE_BAD_PARTS');
+    expect(await codeOf(writeArchive(badCrop))).toBe('archive-bad-parts');
     expect(await codeOf(writeArchive(parts, { passphrase: PASS, iterations: 1000 }))).toBe(
-      'ARCHIVE_BAD_PARTS',
+      'archive-bad-parts',
     );
-    expect(await codeOf(writeArchive(parts, { passphrase: '' }))).toBe('ARCHIVE_BAD_PARTS');
+    expect(await codeOf(writeArchive(parts, { passphrase: '' }))).toBe('archive-bad-parts');
     const controller = new AbortController();
     controller.abort();
     await expect(writeArchive(parts, { signal: controller.signal })).rejects.toThrow(/abort/i);
@@ -234,7 +234,7 @@ describe('sample ids per row (format 2)', () => {
 
     const wrong = await makeParts();
     wrong.models[0]!.sampleIds = new Map([[1, [11, 12]]]);
-    expect(await codeOf(writeArchive(wrong))).toBe('ARCHIVE_BAD_PARTS');
+    expect(await codeOf(writeArchive(wrong))).toBe('archive-bad-parts');
 
     // A format-1 reader's file: no ids, version 1 — upgraded on reading.
     const v1 = repack(await writeArchive(await makeParts()), (files) => {

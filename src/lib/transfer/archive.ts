@@ -81,11 +81,11 @@ const MANIFEST = 'manifest.json';
 const CROP_PATH = /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/;
 
 function badParts(message: string): TransferError {
-  return new TransferError('ARCHIVE_BAD_PARTS', `Cannot export: ${message}.`);
+  return new TransferError('archive-bad-parts', `Cannot export: ${message}.`);
 }
 
 function corrupt(message: string): TransferError {
-  return new TransferError('ARCHIVE_CORRUPT', `The export is damaged: ${message}.`);
+  return new TransferError('archive-corrupt', `The export is damaged: ${message}.`);
 }
 
 const idOk = (id: number) => Number.isSafeInteger(id) && id >= 0;
@@ -181,12 +181,12 @@ export async function writeArchive(
 
 function openZip(bytes: Uint8Array): Map<string, Uint8Array> {
   if (!(bytes[0] === 0x50 && bytes[1] === 0x4b)) {
-    throw new TransferError('ARCHIVE_NOT_ARCHIVE', 'The file is not a Visio Memoria export.');
+    throw new TransferError('archive-not-archive', 'The file is not a Visio Memoria export.');
   }
   try {
     return new Map(Object.entries(unzipSync(bytes)).filter(([path]) => !path.endsWith('/')));
   } catch (cause) {
-    throw new TransferError('ARCHIVE_TRUNCATED', 'The export file is truncated or damaged.', {
+    throw new TransferError('archive-truncated', 'The export file is truncated or damaged.', {
       cause,
     });
   }
@@ -196,7 +196,7 @@ function readManifest(files: Map<string, Uint8Array>): Record<string, unknown> {
   const bytes = files.get(MANIFEST);
   if (!bytes)
     throw new TransferError(
-      'ARCHIVE_NOT_ARCHIVE',
+      'archive-not-archive',
       'The zip has no manifest: it is not a Visio Memoria export.',
     );
   try {
@@ -205,7 +205,7 @@ function readManifest(files: Map<string, Uint8Array>): Record<string, unknown> {
       throw new Error('not an object');
     return json as Record<string, unknown>;
   } catch (cause) {
-    throw new TransferError('ARCHIVE_BAD_MANIFEST', "The export's manifest is not valid JSON.", {
+    throw new TransferError('archive-bad-manifest', "The export's manifest is not valid JSON.", {
       cause,
     });
   }
@@ -219,7 +219,7 @@ async function verify(
   for (const path of files.keys()) {
     if (path !== MANIFEST && !Object.hasOwn(listed, path)) {
       throw new TransferError(
-        'ARCHIVE_UNLISTED_FILE',
+        'archive-unlisted-file',
         `The export holds ${path}, which its manifest does not list.`,
       );
     }
@@ -227,7 +227,7 @@ async function verify(
   const wanted = Object.entries(listed);
   const present = wanted.map(([path, want]) => {
     const bytes = files.get(path);
-    if (!bytes) throw new TransferError('ARCHIVE_MISSING_FILE', `The export lacks ${path}.`);
+    if (!bytes) throw new TransferError('archive-missing-file', `The export lacks ${path}.`);
     return { path, want, bytes };
   });
   const digests = await sha256All(
@@ -237,7 +237,7 @@ async function verify(
   present.forEach(({ path, want, bytes }, i) => {
     if (bytes.length !== want.bytes || digests[i] !== want.sha256) {
       throw new TransferError(
-        'ARCHIVE_CHECKSUM',
+        'archive-checksum',
         `${path} in the export does not match its checksum: the file is damaged.`,
       );
     }
@@ -247,7 +247,7 @@ async function verify(
 function toParts(manifest: ArchiveManifest, files: Map<string, Uint8Array>): ArchiveParts {
   const sqlite = files.get('sqlite.db');
   if (!sqlite)
-    throw new TransferError('ARCHIVE_MISSING_FILE', 'The export lacks its database (sqlite.db).');
+    throw new TransferError('archive-missing-file', 'The export lacks its database (sqlite.db).');
   const models = new Map<string, ArchiveModelParts>(
     manifest.models.map((m) => [
       m.id,
@@ -336,7 +336,7 @@ export async function readArchive(
   let zip = bytes;
   if (isEncryptedArchive(bytes)) {
     if (options.passphrase === undefined) {
-      throw new TransferError('PASSPHRASE_REQUIRED', 'This export is protected by a passphrase.');
+      throw new TransferError('passphrase-required', 'This export is protected by a passphrase.');
     }
     zip = await decryptArchive(bytes, options.passphrase);
   }

@@ -7,46 +7,42 @@ import { AppError } from '../errors';
  */
 export type TransferErrorCode =
   // PyTorch .pt files
-  | 'PT_NOT_ZIP'
-  | 'PT_NOT_TORCH'
-  | 'PT_TRUNCATED'
-  | 'PT_CORRUPT'
-  | 'PT_UNSUPPORTED_DTYPE'
-  | 'PT_UNSUPPORTED_GLOBAL'
-  | 'PT_UNEXPECTED_CONTENT'
+  | 'pt-not-zip'
+  | 'pt-not-torch'
+  | 'pt-truncated'
+  | 'pt-corrupt'
+  | 'pt-unsupported-dtype'
+  | 'pt-unsupported-global'
+  | 'pt-unexpected-content'
   // the Python original's data folder
-  | 'ORIGINAL_NO_DB'
-  | 'ORIGINAL_BAD_DB'
-  | 'ORIGINAL_BAD_SCHEMA'
-  | 'ORIGINAL_BAD_EMBEDDINGS'
-  | 'ORIGINAL_MIXED_DIM'
+  | 'original-no-db'
+  | 'original-bad-db'
+  | 'original-bad-schema'
+  | 'original-bad-embeddings'
+  | 'original-mixed-dim'
   // FAISS index files
-  | 'FAISS_BAD_HEADER'
+  | 'faiss-bad-header'
   // zip containers
-  | 'ZIP_CORRUPT'
+  | 'zip-corrupt'
   // our own export file
-  | 'ARCHIVE_NOT_ARCHIVE'
-  | 'ARCHIVE_TRUNCATED'
-  | 'ARCHIVE_CORRUPT'
-  | 'ARCHIVE_BAD_MANIFEST'
-  | 'ARCHIVE_FUTURE_VERSION'
-  | 'ARCHIVE_CHECKSUM'
-  | 'ARCHIVE_MISSING_FILE'
-  | 'ARCHIVE_UNLISTED_FILE'
-  | 'ARCHIVE_BAD_PARTS'
-  | 'PASSPHRASE_REQUIRED'
-  | 'WRONG_PASSPHRASE'
+  | 'archive-not-archive'
+  | 'archive-truncated'
+  | 'archive-corrupt'
+  | 'archive-bad-manifest'
+  | 'archive-future-version'
+  | 'archive-checksum'
+  | 'archive-missing-file'
+  | 'archive-unlisted-file'
+  | 'archive-bad-parts'
+  | 'passphrase-required'
+  | 'wrong-passphrase'
   // importing into the memory
-  | 'IMPORT_DIM_MISMATCH'
-  | 'IMPORT_SCHEMA_TOO_NEW'
-  | 'IMPORT_BAD_DATA'
-  | 'IMPORT_PARTIAL'
-  | 'IMPORT_EXPIRED';
+  | 'import-dim-mismatch'
+  | 'import-schema-too-new'
+  | 'import-bad-data'
+  | 'import-partial'
+  | 'import-expired';
 
-export class TransferError extends AppError {
-  declare readonly code: TransferErrorCode;
-  constructor(code: TransferErrorCode, message: string, options?: { cause?: unknown }) {
-    super(code, message, options);
-    this.name = 'TransferError';
-  }
+export class TransferError extends AppError<TransferErrorCode> {
+  override readonly name = 'TransferError';
 }

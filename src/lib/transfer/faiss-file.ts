@@ -32,7 +32,7 @@ export interface FaissStoredVector {
 }
 
 function bad(message: string): TransferError {
-  return new TransferError('FAISS_BAD_HEADER', `The FAISS index file ${message}.`);
+  return new TransferError('faiss-bad-header', `The FAISS index file ${message}.`);
 }
 
 class Cursor {

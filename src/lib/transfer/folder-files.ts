@@ -58,7 +58,7 @@ export function unzipFiles(bytes: Uint8Array): FileMap {
     return new Map(Object.entries(unzipSync(bytes)));
   } catch (cause) {
     throw new TransferError(
-      'ZIP_CORRUPT',
+      'zip-corrupt',
       'The zip file cannot be read: it is damaged, truncated or not a zip file.',
       { cause },
     );

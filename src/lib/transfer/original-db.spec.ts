@@ -88,11 +88,11 @@ describe('readOriginalDb', () => {
     const SQL = await loadSqlJs();
     const other = await dbBytes('CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT);');
     expect(() => readOriginalDb(SQL, other, false)).toThrow(
-      expect.objectContaining({ code: 'ORIGINAL_BAD_SCHEMA' }) as TransferError,
+      expect.objectContaining({ code: 'original-bad-schema' }) as TransferError,
     );
     const garbage = new TextEncoder().encode('SQLite format 3\0 but then nothing useful at all');
     expect(() => readOriginalDb(SQL, garbage, false)).toThrow(
-      expect.objectContaining({ code: 'ORIGINAL_BAD_DB' }) as TransferError,
+      expect.objectContaining({ code: 'original-bad-db' }) as TransferError,
     );
   });
 });

@@ -109,7 +109,7 @@ function readTables(db: Database, warnings: string[]): Omit<OriginalDb, 'warning
   const pc = columns(db, 'persons');
   if (!pc || !pc.has('name') || !(pc.has('person_id') || pc.has('id'))) {
     throw new TransferError(
-      'ORIGINAL_BAD_SCHEMA',
+      'original-bad-schema',
       'visio_memoria.db has no persons table with an id and a name: it is not from Visio Memoria.',
     );
   }
@@ -188,7 +188,7 @@ function readTables(db: Database, warnings: string[]): Omit<OriginalDb, 'warning
   return { persons, sightings, unlabeled };
 }
 
-/** Reads every table; a database that cannot be read at all is an ORIGINAL_BAD_DB error. */
+/** Reads every table; a database that cannot be read at all is an original-bad-db error. */
 export function readOriginalDb(sql: SqlJsStatic, bytes: Uint8Array, strict: boolean): OriginalDb {
   const warnings: string[] = [];
   let db: Database | undefined;
@@ -198,7 +198,7 @@ export function readOriginalDb(sql: SqlJsStatic, bytes: Uint8Array, strict: bool
     const verdict = check[0]?.values.map((r) => String(r[0])) ?? ['no answer'];
     const damaged = !(verdict.length === 1 && verdict[0] === 'ok');
     if (damaged && strict) {
-      throw new TransferError('ORIGINAL_BAD_DB', `visio_memoria.db is damaged: ${verdict[0]}.`);
+      throw new TransferError('original-bad-db', `visio_memoria.db is damaged: ${verdict[0]}.`);
     }
     const tables = readTables(db, warnings);
     if (damaged) {
@@ -210,7 +210,7 @@ export function readOriginalDb(sql: SqlJsStatic, bytes: Uint8Array, strict: bool
   } catch (error) {
     if (error instanceof TransferError) throw error;
     throw new TransferError(
-      'ORIGINAL_BAD_DB',
+      'original-bad-db',
       `visio_memoria.db cannot be read as an SQLite database (${(error as Error).message}).`,
       { cause: error },
     );

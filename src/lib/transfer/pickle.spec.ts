@@ -22,7 +22,7 @@ const hex = (s: string) => Uint8Array.from(s.match(/../g)!.map((b) => parseInt(b
 
 const refuseAll: PickleHooks = {
   findGlobal(module, name) {
-    throw new TransferError('PT_UNSUPPORTED_GLOBAL', `${module}.${name}`);
+    throw new TransferError('pt-unsupported-global', `${module}.${name}`);
   },
 };
 
@@ -98,17 +98,17 @@ describe('unpickle', () => {
       0x52,
       0x2e,
     ]);
-    expect(codeOf(() => unpickle(evil, refuseAll))).toBe('PT_UNSUPPORTED_GLOBAL');
+    expect(codeOf(() => unpickle(evil, refuseAll))).toBe('pt-unsupported-global');
   });
 
-  it('reports malformed pickles as PT_CORRUPT or PT_TRUNCATED', () => {
-    expect(codeOf(() => unpickle(hex('8002'), refuseAll))).toBe('PT_TRUNCATED');
-    expect(codeOf(() => unpickle(hex('80022e'), refuseAll))).toBe('PT_CORRUPT'); // empty stack
-    expect(codeOf(() => unpickle(hex('80026805'), refuseAll))).toBe('PT_CORRUPT');
-    expect(codeOf(() => unpickle(hex('80027400'), refuseAll))).toBe('PT_CORRUPT'); // no MARK
-    expect(codeOf(() => unpickle(hex('8002ff'), refuseAll))).toBe('PT_CORRUPT'); // bad opcode
-    expect(codeOf(() => unpickle(hex('8002580a000000616263'), refuseAll))).toBe('PT_TRUNCATED');
-    expect(codeOf(() => unpickle(hex('80024b014b0252'), refuseAll))).toBe('PT_CORRUPT'); // call int
-    expect(codeOf(() => unpickle(hex('80025802000000c3282e'), refuseAll))).toBe('PT_CORRUPT'); // utf8
+  it('reports malformed pickles as pt-corrupt or pt-truncated', () => {
+    expect(codeOf(() => unpickle(hex('8002'), refuseAll))).toBe('pt-truncated');
+    expect(codeOf(() => unpickle(hex('80022e'), refuseAll))).toBe('pt-corrupt'); // empty stack
+    expect(codeOf(() => unpickle(hex('80026805'), refuseAll))).toBe('pt-corrupt');
+    expect(codeOf(() => unpickle(hex('80027400'), refuseAll))).toBe('pt-corrupt'); // no MARK
+    expect(codeOf(() => unpickle(hex('8002ff'), refuseAll))).toBe('pt-corrupt'); // bad opcode
+    expect(codeOf(() => unpickle(hex('8002580a000000616263'), refuseAll))).toBe('pt-truncated');
+    expect(codeOf(() => unpickle(hex('80024b014b0252'), refuseAll))).toBe('pt-corrupt'); // call int
+    expect(codeOf(() => unpickle(hex('80025802000000c3282e'), refuseAll))).toBe('pt-corrupt'); // utf8
   });
 });

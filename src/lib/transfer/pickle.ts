@@ -53,7 +53,7 @@ class Reader {
   }
   need(n: number): number {
     if (n < 0 || this.pos + n > this.bytes.length) {
-      throw new TransferError('PT_TRUNCATED', 'The pickle ends in the middle of a value.');
+      throw new TransferError('pt-truncated', 'The pickle ends in the middle of a value.');
     }
     const at = this.pos;
     this.pos += n;
@@ -75,7 +75,7 @@ class Reader {
     const at = this.need(8);
     const value = this.view.getBigUint64(at, true);
     if (value > BigInt(Number.MAX_SAFE_INTEGER)) {
-      throw new TransferError('PT_CORRUPT', 'A pickle length field is impossibly large.');
+      throw new TransferError('pt-corrupt', 'A pickle length field is impossibly large.');
     }
     return Number(value);
   }
@@ -91,7 +91,7 @@ class Reader {
     try {
       return this.text.decode(this.bytes.subarray(at, at + n));
     } catch (cause) {
-      throw new TransferError('PT_CORRUPT', 'A pickle string is not valid UTF-8.', { cause });
+      throw new TransferError('pt-corrupt', 'A pickle string is not valid UTF-8.', { cause });
     }
   }
   latin1(n: number): string {
@@ -102,7 +102,7 @@ class Reader {
   }
   line(): string {
     const end = this.bytes.indexOf(0x0a, this.pos);
-    if (end < 0) throw new TransferError('PT_TRUNCATED', 'The pickle ends inside a text field.');
+    if (end < 0) throw new TransferError('pt-truncated', 'The pickle ends inside a text field.');
     const s = this.latin1(end - this.pos);
     this.pos += 1;
     return s;
@@ -121,7 +121,7 @@ function decodeLong(bytes: Uint8Array): number | bigint {
 }
 
 function corrupt(message: string): TransferError {
-  return new TransferError('PT_CORRUPT', message);
+  return new TransferError('pt-corrupt', message);
 }
 
 /**

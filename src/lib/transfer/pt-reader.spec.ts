@@ -85,20 +85,20 @@ describe.skipIf(!fixture)('readPtEmbeddings on files written by torch.save', () 
 describe.skipIf(!fixture)('readPtEmbeddings on broken or hostile files', () => {
   const dir = join(fixture ?? '', 'pt-bad');
   const cases: [string, string][] = [
-    ['truncated', 'PT_TRUNCATED'],
-    ['truncated-head', 'PT_TRUNCATED'],
-    ['truncated-legacy', 'PT_TRUNCATED'],
-    ['not-zip', 'PT_NOT_ZIP'],
-    ['empty-file', 'PT_NOT_ZIP'],
-    ['zip-not-torch', 'PT_NOT_TORCH'],
-    ['int64', 'PT_UNSUPPORTED_DTYPE'],
-    ['string', 'PT_UNEXPECTED_CONTENT'],
-    ['three-d', 'PT_UNEXPECTED_CONTENT'],
-    ['mixed-dims', 'PT_UNEXPECTED_CONTENT'],
-    ['evil', 'PT_UNSUPPORTED_GLOBAL'],
-    ['print', 'PT_UNSUPPORTED_GLOBAL'],
-    ['missing-storage', 'PT_CORRUPT'],
-    ['short-storage', 'PT_CORRUPT'],
+    ['truncated', 'pt-truncated'],
+    ['truncated-head', 'pt-truncated'],
+    ['truncated-legacy', 'pt-truncated'],
+    ['not-zip', 'pt-not-zip'],
+    ['empty-file', 'pt-not-zip'],
+    ['zip-not-torch', 'pt-not-torch'],
+    ['int64', 'pt-unsupported-dtype'],
+    ['string', 'pt-unexpected-content'],
+    ['three-d', 'pt-unexpected-content'],
+    ['mixed-dims', 'pt-unexpected-content'],
+    ['evil', 'pt-unsupported-global'],
+    ['print', 'pt-unsupported-global'],
+    ['missing-storage', 'pt-corrupt'],
+    ['short-storage', 'pt-corrupt'],
   ];
   for (const [name, code] of cases) {
     it(`${name}.pt → ${code}`, () => {
@@ -116,7 +116,7 @@ describe.skipIf(!fixture)('readPtEmbeddings on broken or hostile files', () => {
     const zipped = read(join(fixture ?? '', 'pt', 'list-views.pt'));
     for (const bytes of [whole, zipped]) {
       for (let cut = 0; cut < bytes.length; cut += 97) {
-        expect(codeOf(() => readPtEmbeddings(bytes.subarray(0, cut)))).toMatch(/^PT_/);
+        expect(codeOf(() => readPtEmbeddings(bytes.subarray(0, cut)))).toMatch(/^pt-/);
       }
     }
   });

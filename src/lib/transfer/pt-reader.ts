@@ -34,7 +34,7 @@ const LEGACY_PROTOCOL = 1001;
 
 const typeMarker = (pyName: string) =>
   pyCallable(pyName, () => {
-    throw new TransferError('PT_UNSUPPORTED_GLOBAL', `The file constructs a ${pyName} directly.`);
+    throw new TransferError('pt-unsupported-global', `The file constructs a ${pyName} directly.`);
   });
 
 const ALLOWED: Readonly<Record<string, unknown>> = {
@@ -50,7 +50,7 @@ const ALLOWED: Readonly<Record<string, unknown>> = {
   'torch._tensor._rebuild_from_type_v2': pyCallable('_rebuild_from_type_v2', (args) => {
     const [fn, , fnArgs] = args;
     if (!isPyCallable(fn) || !Array.isArray(fnArgs)) {
-      throw new TransferError('PT_CORRUPT', 'A tensor subclass in the file is malformed.');
+      throw new TransferError('pt-corrupt', 'A tensor subclass in the file is malformed.');
     }
     return fn.call(fnArgs);
   }),
@@ -58,7 +58,7 @@ const ALLOWED: Readonly<Record<string, unknown>> = {
   'torch.nn.parameter.Parameter': typeMarker('torch.nn.parameter.Parameter'),
   'collections.OrderedDict': pyCallable('OrderedDict', (args) => {
     if (args.length > 0) {
-      throw new TransferError('PT_CORRUPT', 'An OrderedDict in the file has arguments.');
+      throw new TransferError('pt-corrupt', 'An OrderedDict in the file has arguments.');
     }
     return new Map();
   }),
@@ -70,12 +70,12 @@ function findGlobal(module: string, name: string): unknown {
   if (module === 'torch' && name.endsWith('Storage')) {
     const known = STORAGE_TYPES[name];
     if (!known) {
-      throw new TransferError('PT_UNSUPPORTED_DTYPE', `The file stores tensors as ${name}.`);
+      throw new TransferError('pt-unsupported-dtype', `The file stores tensors as ${name}.`);
     }
     return { kind: 'storage-type', ...known } satisfies StorageType;
   }
   throw new TransferError(
-    'PT_UNSUPPORTED_GLOBAL',
+    'pt-unsupported-global',
     `The file refers to ${module}.${name}, which is not a tensor; it was not evaluated.`,
   );
 }
@@ -84,13 +84,13 @@ function findGlobal(module: string, name: string): unknown {
 function parsePid(pid: unknown): { type: StorageType; key: string; numel: number; view: unknown } {
   if (!Array.isArray(pid) || pid[0] !== 'storage') {
     throw new TransferError(
-      'PT_CORRUPT',
+      'pt-corrupt',
       'The file refers to external data that is not a storage.',
     );
   }
   const [, type, key, , numel, view] = pid as unknown[];
   if (!isStorageType(type) || typeof key !== 'string' || !Number.isSafeInteger(numel)) {
-    throw new TransferError('PT_CORRUPT', 'A storage reference in the file is malformed.');
+    throw new TransferError('pt-corrupt', 'A storage reference in the file is malformed.');
   }
   return { type, key, numel: numel as number, view: view ?? null };
 }
@@ -99,7 +99,7 @@ function checkSize(storage: Storage): void {
   const needed = (storage.elementOffset + storage.numel) * storage.type.bytes;
   if (!storage.data || storage.data.length < needed) {
     throw new TransferError(
-      'PT_CORRUPT',
+      'pt-corrupt',
       `Storage ${storage.key} holds ${storage.data?.length ?? 0} bytes; its tensors need ${needed}.`,
     );
   }
@@ -111,14 +111,14 @@ function readZip(bytes: Uint8Array): unknown {
     files = unzipSync(bytes);
   } catch (cause) {
     throw new TransferError(
-      'PT_TRUNCATED',
+      'pt-truncated',
       'The .pt file is an incomplete zip archive (truncated or damaged).',
       { cause },
     );
   }
   const pklName = Object.keys(files).find((n) => /^[^/]+\/data\.pkl$/.test(n) || n === 'data.pkl');
   if (!pklName) {
-    throw new TransferError('PT_NOT_TORCH', 'The zip holds no data.pkl: it is not a PyTorch file.');
+    throw new TransferError('pt-not-torch', 'The zip holds no data.pkl: it is not a PyTorch file.');
   }
   const prefix = pklName.slice(0, pklName.length - 'data.pkl'.length);
   const order = files[`${prefix}byteorder`];
@@ -132,7 +132,7 @@ function readZip(bytes: Uint8Array): unknown {
       if (!storage) {
         const data = files[`${prefix}data/${key}`];
         if (!data) {
-          throw new TransferError('PT_CORRUPT', `The file lacks the data of storage ${key}.`);
+          throw new TransferError('pt-corrupt', `The file lacks the data of storage ${key}.`);
         }
         storage = { kind: 'storage', key, type, numel, elementOffset: 0, data, littleEndian };
         checkSize(storage);
@@ -148,12 +148,12 @@ function readLegacy(bytes: Uint8Array): unknown {
   const plain: PickleHooks = { findGlobal };
   const magic = unpickle(bytes, plain);
   if (magic.value !== LEGACY_MAGIC) {
-    throw new TransferError('PT_NOT_ZIP', 'The file is a Python pickle but not a PyTorch file.');
+    throw new TransferError('pt-not-zip', 'The file is a Python pickle but not a PyTorch file.');
   }
   const protocol = unpickle(bytes, plain, magic.end);
   if (protocol.value !== LEGACY_PROTOCOL) {
     throw new TransferError(
-      'PT_CORRUPT',
+      'pt-corrupt',
       `Unknown legacy PyTorch protocol ${String(protocol.value)}.`,
     );
   }
@@ -185,7 +185,7 @@ function readLegacy(bytes: Uint8Array): unknown {
         // Very old torch: (view_key, offset, size) is root[offset : offset + size].
         const [viewKey, offset, size] = Array.isArray(view) ? (view as unknown[]) : [];
         if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(size)) {
-          throw new TransferError('PT_CORRUPT', 'A storage view in the file is malformed.');
+          throw new TransferError('pt-corrupt', 'A storage view in the file is malformed.');
         }
         const storage: Storage = {
           ...root,
@@ -201,19 +201,19 @@ function readLegacy(bytes: Uint8Array): unknown {
   );
   const keys = unpickle(bytes, plain, main.end);
   if (!Array.isArray(keys.value))
-    throw new TransferError('PT_CORRUPT', 'The storage key list is missing.');
+    throw new TransferError('pt-corrupt', 'The storage key list is missing.');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let pos = keys.end;
   for (const key of keys.value) {
     const root = roots.get(String(key));
     if (pos + 8 > bytes.length) {
-      throw new TransferError('PT_TRUNCATED', 'The .pt file ends before its tensor data.');
+      throw new TransferError('pt-truncated', 'The .pt file ends before its tensor data.');
     }
     const numel = Number(view.getBigInt64(pos, true));
     pos += 8;
     const size = numel * (root?.type.bytes ?? 1);
     if (numel < 0 || pos + size > bytes.length) {
-      throw new TransferError('PT_TRUNCATED', 'The .pt file ends inside its tensor data.');
+      throw new TransferError('pt-truncated', 'The .pt file ends inside its tensor data.');
     }
     if (root) root.data = bytes.subarray(pos, pos + size);
     pos += size;
@@ -231,14 +231,14 @@ function collect(value: unknown, out: PtEmbeddings, level: 0 | 1 | 2 = 0): void 
       (value.shape.length > 2 || (value.shape.length === 2 && value.shape[0] !== 1))
     ) {
       throw new TransferError(
-        'PT_UNEXPECTED_CONTENT',
+        'pt-unexpected-content',
         'The list holds a matrix, not single embeddings.',
       );
     }
     const { rows, dim } = tensorRows(value);
     if (out.dim !== null && out.dim !== dim) {
       throw new TransferError(
-        'PT_UNEXPECTED_CONTENT',
+        'pt-unexpected-content',
         `The file mixes embeddings of ${out.dim} and ${dim} values.`,
       );
     }
@@ -254,17 +254,17 @@ function collect(value: unknown, out: PtEmbeddings, level: 0 | 1 | 2 = 0): void 
     const inner: unknown = value.get('embeddings') ?? value.get('embedding');
     if (inner !== undefined) return collect(inner, out, 1);
   }
-  throw new TransferError('PT_UNEXPECTED_CONTENT', 'The .pt file holds no embedding tensor.');
+  throw new TransferError('pt-unexpected-content', 'The .pt file holds no embedding tensor.');
 }
 
 /** Reads the embeddings of one `.pt` file (either serialisation, any accepted layout). */
 export function readPtEmbeddings(bytes: Uint8Array): PtEmbeddings {
-  if (bytes.length === 0) throw new TransferError('PT_NOT_ZIP', 'The .pt file is empty.');
+  if (bytes.length === 0) throw new TransferError('pt-not-zip', 'The .pt file is empty.');
   const isZip = bytes[0] === 0x50 && bytes[1] === 0x4b;
   const isPickle = bytes[0] === 0x80 && bytes[1] !== undefined && bytes[1] >= 2 && bytes[1] <= 5;
   if (!isZip && !isPickle) {
     throw new TransferError(
-      'PT_NOT_ZIP',
+      'pt-not-zip',
       'The file is neither a PyTorch zip archive nor a legacy PyTorch file.',
     );
   }

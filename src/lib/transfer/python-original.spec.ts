@@ -122,7 +122,7 @@ describe.skipIf(!fixture)('readPythonOriginal on folders written like FaceDataba
     expectPlanMatches(plan, 'folder-legacy');
     const vera = plan.persons.find((p) => p.name === 'Vera')!;
     expect(vera.embeddings).toEqual([]);
-    expect(vera.embeddingsError?.code).toBe('ORIGINAL_BAD_EMBEDDINGS');
+    expect(vera.embeddingsError?.code).toBe('original-bad-embeddings');
     expect(plan.warnings).toEqual([
       expect.stringMatching(/"Vera" has no embeddings\/person_5\.pt/),
     ]);
@@ -177,17 +177,17 @@ describe.skipIf(!fixture)('readPythonOriginal on folders written like FaceDataba
     const plan = await readPythonOriginal(files);
     const chloe = plan.persons.find((p) => p.originalId === 3)!;
     expect(chloe.embeddings).toEqual([]);
-    expect(chloe.embeddingsError?.code).toBe('PT_TRUNCATED');
+    expect(chloe.embeddingsError?.code).toBe('pt-truncated');
     expect(plan.warnings.some((w) => w.includes('person_3.pt'))).toBe(true);
     expect(plan.faiss?.agrees).toBe(false);
     expect(await codeOf(readPythonOriginal(files, { strict: true }))).toBe(
-      'ORIGINAL_BAD_EMBEDDINGS',
+      'original-bad-embeddings',
     );
   });
 
   it('bad/pt-not-zip: an image in place of person_2.pt is reported as such', async () => {
     const plan = await readPythonOriginal(readFolder(folder('bad/pt-not-zip')));
-    expect(plan.persons.find((p) => p.originalId === 2)?.embeddingsError?.code).toBe('PT_NOT_ZIP');
+    expect(plan.persons.find((p) => p.originalId === 2)?.embeddingsError?.code).toBe('pt-not-zip');
   });
 
   it('bad/unlabeled-missing-files: the queued face without files is skipped with a warning', async () => {
@@ -198,13 +198,13 @@ describe.skipIf(!fixture)('readPythonOriginal on folders written like FaceDataba
 
   it('a missing or unreadable database is fatal', async () => {
     expect(await codeOf(readPythonOriginal(readFolder(folder('bad/no-db'))))).toBe(
-      'ORIGINAL_NO_DB',
+      'original-no-db',
     );
     expect(await codeOf(readPythonOriginal(readFolder(folder('bad/db-garbage'))))).toBe(
-      'ORIGINAL_BAD_DB',
+      'original-bad-db',
     );
     expect(await codeOf(readPythonOriginal(readFolder(folder('bad/db-truncated'))))).toBe(
-      'ORIGINAL_BAD_DB',
+      'original-bad-db',
     );
   });
 
@@ -230,12 +230,12 @@ describe.skipIf(!fixture)('readPythonOriginal on folders written like FaceDataba
 describe('readPythonOriginalZip without a fixture', () => {
   it('rejects a file that is not a zip', async () => {
     expect(await codeOf(readPythonOriginalZip(new Uint8Array([1, 2, 3, 4, 5])))).toBe(
-      'ZIP_CORRUPT',
+      'zip-corrupt',
     );
   });
 
   it('rejects a zip without visio_memoria.db', async () => {
     const zip = zipSync({ 'photos/a.png': new Uint8Array(4) });
-    expect(await codeOf(readPythonOriginalZip(zip))).toBe('ORIGINAL_NO_DB');
+    expect(await codeOf(readPythonOriginalZip(zip))).toBe('original-no-db');
   });
 });

@@ -78,18 +78,18 @@ function readPersons(
     const person: OriginalPerson = { ...p, embeddings: [] };
     try {
       if (!bytes) {
-        throw new TransferError('ORIGINAL_BAD_EMBEDDINGS', `${path} is missing`);
+        throw new TransferError('original-bad-embeddings', `${path} is missing`);
       }
       const { rows } = readPtEmbeddings(bytes);
       if (!isWellFormed(rows)) {
-        throw new TransferError('ORIGINAL_BAD_EMBEDDINGS', `${path} holds NaN or infinite values`);
+        throw new TransferError('original-bad-embeddings', `${path} holds NaN or infinite values`);
       }
       person.embeddings = rows;
     } catch (error) {
       if (!(error instanceof TransferError)) throw error;
       if (options.strict) {
         throw new TransferError(
-          'ORIGINAL_BAD_EMBEDDINGS',
+          'original-bad-embeddings',
           `The embeddings of "${p.name}" (${path}) cannot be read: ${error.message}`,
           { cause: error },
         );
@@ -120,7 +120,7 @@ function commonDim(persons: OriginalPerson[]): number | null {
     for (const row of p.embeddings) {
       if (dim !== null && row.length !== dim) {
         throw new TransferError(
-          'ORIGINAL_MIXED_DIM',
+          'original-mixed-dim',
           `The embeddings mix ${dim}-d and ${row.length}-d vectors (e.g. "${p.name}"): ` +
             'they come from different models and cannot be imported together.',
         );
@@ -140,7 +140,7 @@ export async function readPythonOriginal(
   const dbBytes = files.get(ORIGINAL_DB_NAME);
   if (!dbBytes) {
     throw new TransferError(
-      'ORIGINAL_NO_DB',
+      'original-no-db',
       `The folder holds no ${ORIGINAL_DB_NAME}; pick the folder of the Python Visio Memoria ` +
         'that contains it (next to embeddings/ and unlabeled/).',
     );

@@ -88,7 +88,7 @@ export function rebuildTensor(args: unknown[]): Tensor {
     isIntList(shape) &&
     isIntList(stride) &&
     shape.length === stride.length;
-  if (!ok) throw new TransferError('PT_CORRUPT', 'A tensor in the file has an invalid layout.');
+  if (!ok) throw new TransferError('pt-corrupt', 'A tensor in the file has an invalid layout.');
   return { kind: 'tensor', storage: storage as Storage, offset: offset as number, shape, stride };
 }
 
@@ -103,7 +103,7 @@ function halfToFloat(h: number): number {
 
 function elementReader(storage: Storage): (index: number) => number {
   const { data, type, littleEndian: le } = storage;
-  if (!data) throw new TransferError('PT_CORRUPT', `Storage ${storage.key} has no data.`);
+  if (!data) throw new TransferError('pt-corrupt', `Storage ${storage.key} has no data.`);
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const base = storage.elementOffset;
   switch (type.dtype) {
@@ -122,7 +122,7 @@ function elementReader(storage: Storage): (index: number) => number {
     }
     default:
       throw new TransferError(
-        'PT_UNSUPPORTED_DTYPE',
+        'pt-unsupported-dtype',
         `The tensor holds ${type.dtype} values; embeddings must be float32, float16, bfloat16 or float64.`,
       );
   }
@@ -137,7 +137,7 @@ export function tensorRows(tensor: Tensor): { rows: Float32Array[]; dim: number 
   const { shape, stride, storage } = tensor;
   if (shape.length !== 1 && shape.length !== 2) {
     throw new TransferError(
-      'PT_UNEXPECTED_CONTENT',
+      'pt-unexpected-content',
       `Expected a vector or a matrix of embeddings, found a tensor of shape [${shape.join(', ')}].`,
     );
   }
@@ -149,7 +149,7 @@ export function tensorRows(tensor: Tensor): { rows: Float32Array[]; dim: number 
   if (n > 0 && dim > 0) {
     const last = tensor.offset + (n - 1) * rowStride + (dim - 1) * colStride;
     if (last >= storage.numel) {
-      throw new TransferError('PT_CORRUPT', 'A tensor reaches past the end of its storage.');
+      throw new TransferError('pt-corrupt', 'A tensor reaches past the end of its storage.');
     }
   }
   const rows: Float32Array[] = [];

@@ -1,14 +1,12 @@
-import { describeError } from '../errors';
-import type { Toasts } from '../state/toasts.svelte';
+import { handleError } from '../errors';
 
 /**
  * Runs a user's action once at a time: `holder.busy` is set while it runs
- * (buttons disable on it), a failure becomes an error toast saying what was
- * being done. Resolves true when the action completed.
+ * (buttons disable on it), a failure goes to handleError (an error toast)
+ * saying what was being done. Resolves true when the action completed.
  */
 export async function busyAction(
   holder: { busy: boolean },
-  toasts: Toasts,
   doing: string,
   fn: () => Promise<void>,
 ): Promise<boolean> {
@@ -18,7 +16,7 @@ export async function busyAction(
     await fn();
     return true;
   } catch (error) {
-    toasts.show(describeError(error, doing), 'error');
+    handleError(error, doing);
     return false;
   } finally {
     holder.busy = false;

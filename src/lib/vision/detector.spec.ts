@@ -1,6 +1,6 @@
 /** The bundled UltraFace + landmark models on the real bbt images (onnxruntime-web, WASM). */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readBundledModel, readImage } from '../../../scripts/vision-node.ts';
+import { readBundledModel, readImage } from '../../../tests/support/vision/vision-node.ts';
 import { bbtCrops, bbtGroups } from '../../../tests/fixtures/vision/bbt.ts';
 import { iou } from './box';
 import { FaceLocator } from './locator';

@@ -11,10 +11,6 @@ export type ModelErrorCode =
   | 'model-download-failed'
   | 'model-unknown';
 
-export class ModelError extends AppError {
-  declare readonly code: ModelErrorCode;
-  constructor(code: ModelErrorCode, message: string, options?: { cause?: unknown }) {
-    super(code, message, options);
-    this.name = 'ModelError';
-  }
+export class ModelError extends AppError<ModelErrorCode> {
+  override readonly name = 'ModelError';
 }

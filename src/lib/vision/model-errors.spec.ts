@@ -3,7 +3,7 @@
  * before stays in use (and keeps working).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { nodeModelSource, readImage } from '../../../scripts/vision-node.ts';
+import { nodeModelSource, readImage } from '../../../tests/support/vision/vision-node.ts';
 import { BBT_DIR } from '../../../tests/fixtures/vision/bbt.ts';
 import { ModelError } from './errors';
 import { wasmEnv } from './ort-session';

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FileModelStore } from '../../../scripts/vision-node.ts';
+import { FileModelStore } from '../../../tests/support/vision/vision-node.ts';
 import { isAbort } from '../errors';
 import { ModelError } from './errors';
 import { fetchModel, isStored, type DownloadProgress } from './model-store';

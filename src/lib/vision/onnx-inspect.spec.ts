@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { readBundledModel } from '../../../scripts/vision-node.ts';
+import { readBundledModel } from '../../../tests/support/vision/vision-node.ts';
 import type { ModelError } from './errors';
 import { checkExternalData, inspectOnnx } from './onnx-inspect';
 import { writeDinov3SignatureModel } from '../diagnostics/probe-model/dinov3-probe';

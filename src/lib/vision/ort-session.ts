@@ -7,6 +7,7 @@
  * The `ort` module is a parameter so that tools can run the same code on
  * onnxruntime-node ('cpu'); the app and the tests use onnxruntime-web.
  */
+import { describeError } from '../errors';
 import * as ortWeb from 'onnxruntime-web';
 import type { InferenceSession } from 'onnxruntime-web';
 import { ModelError } from './errors';
@@ -88,7 +89,7 @@ async function create(
   } catch (e) {
     throw new ModelError(
       'model-load-failed',
-      `ONNX Runtime (${provider}) could not load ${files.name}: ${e instanceof Error ? e.message : String(e)}`,
+      `ONNX Runtime (${provider}) could not load ${files.name}: ${describeError(e)}`,
       { cause: e },
     );
   }
@@ -146,7 +147,7 @@ export class OrtSession {
           if (e instanceof ModelError) throw e;
           throw new ModelError(
             'model-load-failed',
-            `${files.name} failed its test run on ${provider}: ${e instanceof Error ? e.message : String(e)}`,
+            `${files.name} failed its test run on ${provider}: ${describeError(e)}`,
             { cause: e },
           );
         }

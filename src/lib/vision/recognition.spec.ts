@@ -7,8 +7,8 @@
  * The bounds below leave room for backend and platform differences.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { evalIdentify } from '../../../scripts/eval-core.ts';
-import { nodeModelSource, readImage } from '../../../scripts/vision-node.ts';
+import { evalIdentify } from '../../../tests/support/vision/eval-core.ts';
+import { nodeModelSource, readImage } from '../../../tests/support/vision/vision-node.ts';
 import { bbtCrops, BBT_DIR } from '../../../tests/fixtures/vision/bbt.ts';
 import type { RgbaImage } from './image';
 import { pairsMetrics } from './metrics';

@@ -7,7 +7,11 @@
  */
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeImage, nodeModelSource, readImage } from '../../../scripts/vision-node.ts';
+import {
+  decodeImage,
+  nodeModelSource,
+  readImage,
+} from '../../../tests/support/vision/vision-node.ts';
 import { bbtCrops } from '../../../tests/fixtures/vision/bbt.ts';
 import type { FaceDatabase } from '../memory/face-database';
 import {

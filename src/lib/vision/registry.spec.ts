@@ -3,7 +3,7 @@ import {
   bundledFileNames,
   bundledModelPath,
   readBundledBytes,
-} from '../../../scripts/bundled-models.ts';
+} from '../../../models/bundled-models.ts';
 import { IMAGENET } from './preprocess';
 import { bundledUrl, embedders, getEmbedderSpec } from './registry';
 

@@ -3,7 +3,7 @@
  * new, moved or stale faces; switching the embedder re-embeds everyone.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { nodeModelSource, readImage } from '../../../scripts/vision-node.ts';
+import { nodeModelSource, readImage } from '../../../tests/support/vision/vision-node.ts';
 import { bbtGroups } from '../../../tests/fixtures/vision/bbt.ts';
 import type { RgbaImage } from './image';
 import { wasmEnv } from './ort-session';

@@ -4,12 +4,12 @@
  * exercise FAISS and ONNX Runtime exactly as the app's workers do without
  * touching their state. A thin Comlink shell over ../diagnostics.
  */
-import { expose } from 'comlink';
 import { loadFaiss } from '../faiss';
 import { deviceInfo } from '../diagnostics/device-info';
 import { faissSelfTest } from '../diagnostics/faiss-self-test';
 import { modelSelfTest, type ModelLayout } from '../diagnostics/model-self-test';
 import { browserSessionEnv } from '../vision/ort-browser';
+import { exposeWorker } from './worker-boundary';
 
 const api = {
   deviceInfo,
@@ -29,5 +29,5 @@ const api = {
   },
 };
 
-expose(api);
+exposeWorker(api);
 export type DiagnosticsApi = typeof api;

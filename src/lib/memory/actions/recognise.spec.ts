@@ -1,6 +1,6 @@
 import * as Comlink from 'comlink';
 import { afterEach, describe, expect, it } from 'vitest';
-import { keepErrorCodes } from '../../workers/comlink-errors';
+import { keepErrorCodes } from '../../workers/worker-boundary';
 import { createMemoryService, type MemoryService } from '../service';
 import { MemoryError } from '../errors';
 import type { RecogniseFace, RecognisedFace } from './recognise';

@@ -1,3 +1,4 @@
+import { describeError } from '../../errors';
 import type { Database } from 'sql.js';
 import type { FaissModule } from '../../faiss';
 import { checkpointProblem, type Checkpoint } from './checkpoint';
@@ -84,7 +85,7 @@ function fromCheckpoint(
   try {
     index = VectorIndex.fromBytes(ctx.faiss, ck.bytes, ctx.dim, ck.kind);
   } catch (error) {
-    return `unreadable checkpoint (${error instanceof Error ? error.message : String(error)})`;
+    return `unreadable checkpoint (${describeError(error)})`;
   }
   let problem: string | null = null;
   let replayed = 0;
@@ -104,7 +105,7 @@ function fromCheckpoint(
     if (!problem && index.outOfPolicy)
       problem = `${index.kind} no longer fits ${index.ntotal} vectors`;
   } catch (error) {
-    problem = `checkpoint replay failed (${error instanceof Error ? error.message : String(error)})`;
+    problem = `checkpoint replay failed (${describeError(error)})`;
   }
   if (problem) {
     index.dispose();

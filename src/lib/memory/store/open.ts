@@ -1,3 +1,4 @@
+import { describeError } from '../../errors';
 import type { FaissModule } from '../../faiss';
 import { loadFaiss } from '../../faiss';
 import { MemoryCore, type CoreConfig } from './core';
@@ -231,7 +232,7 @@ function loadSql(SQL: SqlJsStatic, snapshot: unknown, journal: JournalEntry[]) {
   } catch (error) {
     db.close();
     if (error instanceof MemoryError) throw error;
-    const detail = error instanceof Error ? error.message : String(error);
+    const detail = describeError(error);
     throw new MemoryError(
       'storage-corrupt',
       `This memory's database could not be read (${detail}). ${KEPT}`,

@@ -1,3 +1,4 @@
+import { describeError } from '../../errors';
 import type { FaissModule, IndexIDMap2, IndexIVFFlat } from '../../faiss';
 import { MemoryError } from '../errors';
 
@@ -137,6 +138,6 @@ export class VectorIndex {
 
 export function indexError(error: unknown): MemoryError {
   if (error instanceof MemoryError) return error;
-  const detail = error instanceof Error ? error.message : String(error);
+  const detail = describeError(error);
   return new MemoryError('index-failed', `The face index failed: ${detail}`, { cause: error });
 }

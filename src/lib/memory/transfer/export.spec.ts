@@ -140,12 +140,12 @@ describe('export', () => {
     await other.importPersons([{ name: 'Ada', embeddings: [randomUnit(DIM, rng(4))] }]);
     await other.flush();
     const before = await dumpStore(name);
-    expect(await codeOf(other.previewImport(file))).toBe('PASSPHRASE_REQUIRED');
+    expect(await codeOf(other.previewImport(file))).toBe('passphrase-required');
     expect(await codeOf(other.previewImport(file, { passphrase: 'wrong' }))).toBe(
-      'WRONG_PASSPHRASE',
+      'wrong-passphrase',
     );
     expect(await codeOf(other.previewImport(plain.subarray(0, plain.length - 100)))).toMatch(
-      /^ARCHIVE_(TRUNCATED|CORRUPT|CHECKSUM)$/,
+      /^archive-(truncated|corrupt|checksum)$/,
     );
     const future = zipSync(
       Object.fromEntries(
@@ -156,8 +156,8 @@ describe('export', () => {
         }),
       ),
     );
-    expect(await codeOf(other.previewImport(future))).toBe('ARCHIVE_FUTURE_VERSION');
-    expect(await codeOf(other.applyImport('not-a-preview'))).toBe('IMPORT_EXPIRED');
+    expect(await codeOf(other.previewImport(future))).toBe('archive-future-version');
+    expect(await codeOf(other.applyImport('not-a-preview'))).toBe('import-expired');
     expect(await dumpStore(name)).toEqual(before);
   });
 });
@@ -255,7 +255,7 @@ describe('import', () => {
     const before = await dumpStore(name);
     const error = await small.previewImport(file).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TransferError);
-    expect((error as TransferError).code).toBe('IMPORT_DIM_MISMATCH');
+    expect((error as TransferError).code).toBe('import-dim-mismatch');
     expect((error as Error).message).toMatch(/32-d.*8-d/);
     expect(await dumpStore(name)).toEqual(before);
   });
@@ -294,7 +294,7 @@ describe('import', () => {
     const preview = await target.previewImport(file, { maxBytesPerAction: 1 });
     expect(preview.transactions).toBe(4); // Ada, Bob (+ the labelled faces' history), 2 queued
     const error = await target.applyImport(preview.id).catch((e: unknown) => e);
-    expect((error as TransferError).code).toBe('IMPORT_PARTIAL');
+    expect((error as TransferError).code).toBe('import-partial');
     // Ada is complete; Bob and the queue are absent.
     expect((await target.listPersons()).map((p) => [p.name, p.sampleCount])).toEqual([['Ada', 3]]);
     expect(await target.stats()).toMatchObject({ unlabeled: 0, sightings: 1 });

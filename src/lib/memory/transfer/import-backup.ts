@@ -3,6 +3,7 @@
  * a copy when older, refused when newer), each sample's vectors per model (by the file's sample
  * ids; a format-1 file's rows are in sample-id order), its face images and its queue.
  */
+import { describeError } from '../../errors';
 import { readArchive } from '../../transfer/archive';
 import { isEncryptedArchive } from '../../transfer/archive-crypto';
 import { TransferError } from '../../transfer/errors';
@@ -45,7 +46,7 @@ async function readBackupDb(sqlite: Uint8Array): Promise<Rows> {
     const v = schemaVersion(db);
     if (v > SCHEMA_VERSION) {
       throw new TransferError(
-        'IMPORT_SCHEMA_TOO_NEW',
+        'import-schema-too-new',
         'This backup was made by a newer version of the app (its database is newer than this ' +
           'app reads). Update the app, then import it. Nothing was changed.',
       );
@@ -66,8 +67,8 @@ async function readBackupDb(sqlite: Uint8Array): Promise<Rows> {
   } catch (error) {
     if (error instanceof TransferError) throw error;
     throw new TransferError(
-      'IMPORT_BAD_DATA',
-      `The backup's database cannot be read (${error instanceof Error ? error.message : String(error)}). Nothing was changed.`,
+      'import-bad-data',
+      `The backup's database cannot be read (${describeError(error)}). Nothing was changed.`,
       { cause: error },
     );
   } finally {
@@ -94,7 +95,7 @@ export async function backupSource(
       const ids = m.sampleIds?.get(personId) ?? samplesOf.get(`${m.id}|${personId}`) ?? [];
       if (ids.length !== n) {
         throw new TransferError(
-          'IMPORT_BAD_DATA',
+          'import-bad-data',
           `The backup's ${m.id} vectors of person ${personId} do not match its database. Nothing was changed.`,
         );
       }

@@ -10,6 +10,7 @@
  * faces last): a failure or a closed tab leaves every person either fully imported or not at
  * all, and importing the same file again adds only what is missing (duplicates are skipped).
  */
+import { describeError } from '../../errors';
 import { TransferError } from '../../transfer/errors';
 import type { MemoryCore } from '../store/core';
 import { chunksOf, idFloor, isEmptyMemory, type Chunk } from './import-chunks';
@@ -167,7 +168,7 @@ export async function applyImport(
   const staged = pending.get(core);
   if (!staged || staged.id !== previewId) {
     throw new TransferError(
-      'IMPORT_EXPIRED',
+      'import-expired',
       'This preview is no longer current (another file was chosen). Choose the file again.',
     );
   }
@@ -192,9 +193,9 @@ export async function applyImport(
     }
   } catch (error) {
     if (done === 0) throw error;
-    const why = error instanceof Error ? error.message : String(error);
+    const why = describeError(error);
     throw new TransferError(
-      'IMPORT_PARTIAL',
+      'import-partial',
       `Only part of the import was written (${done} of ${chunks.length} steps): ${why} ` +
         'Every person is either complete or absent; import the same file again to add the rest.',
       { cause: error },

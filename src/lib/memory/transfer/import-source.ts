@@ -77,7 +77,7 @@ export interface ImportSource {
 
 const badData = (message: string) =>
   new TransferError(
-    'IMPORT_BAD_DATA',
+    'import-bad-data',
     `The import cannot be used: ${message}. Nothing was changed.`,
   );
 
@@ -169,7 +169,7 @@ export async function checkSource(core: MemoryCore, source: ImportSource): Promi
     const have = await storedDim(core, modelId);
     if (have !== null && have !== dim) {
       throw new TransferError(
-        'IMPORT_DIM_MISMATCH',
+        'import-dim-mismatch',
         `The file's ${modelId} vectors are ${dim}-d, but this memory's ${modelId} vectors are ` +
           `${have}-d: they cannot be searched together. Nothing was changed.`,
       );

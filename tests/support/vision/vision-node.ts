@@ -9,17 +9,17 @@ import { join } from 'node:path';
 import jpeg from 'jpeg-js';
 import * as ortNode from 'onnxruntime-node';
 import { PNG } from 'pngjs';
-import { readBundledBytes } from './bundled-models.ts';
-import type { RgbaImage } from '../src/lib/vision/image.ts';
-import { fetchModel, type ModelStore } from '../src/lib/vision/model-store.ts';
+import { readBundledBytes } from '../../../models/bundled-models.ts';
+import type { RgbaImage } from '../../../src/lib/vision/image.ts';
+import { fetchModel, type ModelStore } from '../../../src/lib/vision/model-store.ts';
 import {
   wasmEnv,
   type ModelFiles,
   type OrtModule,
   type SessionEnv,
-} from '../src/lib/vision/ort-session.ts';
-import type { ModelSource } from '../src/lib/vision/service.ts';
-import type { BundledFile } from '../src/lib/vision/registry.ts';
+} from '../../../src/lib/vision/ort-session.ts';
+import type { ModelSource } from '../../../src/lib/vision/service.ts';
+import type { BundledFile } from '../../../src/lib/vision/registry.ts';
 
 /** Decodes a PNG or JPEG (by its signature) to RGBA. */
 export function decodeImage(bytes: Uint8Array, name = 'image'): RgbaImage {

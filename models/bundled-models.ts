@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import manifest from '../models/manifest.json' with { type: 'json' };
+import manifest from './manifest.json' with { type: 'json' };
 
 export type BundledFileName = keyof typeof manifest.files;
 

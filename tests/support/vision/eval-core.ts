@@ -10,9 +10,9 @@ import {
   type PairsMetrics,
   type Rank1Result,
   type ScoredPair,
-} from '../src/lib/vision/metrics.ts';
-import { cosine } from '../src/lib/vision/preprocess.ts';
-import type { VisionService } from '../src/lib/vision/service.ts';
+} from '../../../src/lib/vision/metrics.ts';
+import { cosine } from '../../../src/lib/vision/preprocess.ts';
+import type { VisionService } from '../../../src/lib/vision/service.ts';
 import { readImage } from './vision-node.ts';
 
 const IMAGE = /\.(png|jpe?g)$/i;

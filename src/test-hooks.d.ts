@@ -1,0 +1,7 @@
+/**
+ * Test-only globals for the e2e build: vite.config.ts resolves this module to
+ * tests/support/test-hooks.ts under `--mode e2e` and to a no-op otherwise.
+ */
+declare module 'virtual:test-hooks' {
+  export function installTestHooks(hooks: Record<string, unknown>): void;
+}
