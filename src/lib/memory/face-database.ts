@@ -79,6 +79,7 @@ import type {
   UnlabeledFace,
 } from './types';
 import type { EmbeddingInput } from './validate';
+import type { CropInput } from './store/crop';
 
 export type { OpenOptions };
 
@@ -143,12 +144,12 @@ export class FaceDatabase {
   // ── the unlabeled queue ──────────────────────────────────────
 
   queueUnlabeled: (
-    crop: Blob | null,
+    crop: CropInput | null,
     embedding: EmbeddingInput,
     opts?: QueueOptions,
   ) => Promise<number> = this.#write(labelling.queueUnlabeled);
   queueUnknown: (
-    crop: Blob | null,
+    crop: CropInput | null,
     embedding: EmbeddingInput,
     opts?: QueueUnknownOptions,
   ) => Promise<QueueUnknownResult> = this.#write(unknowns.queueUnknown);

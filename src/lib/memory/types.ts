@@ -1,4 +1,5 @@
 import type { IndexKind } from './store/vector-index';
+import type { CropInput } from './store/crop';
 
 /** Times are epoch milliseconds; similarities are cosine (−1 … 1). */
 export interface Person {
@@ -89,7 +90,8 @@ export interface ImportPerson {
   modelId?: string;
   /** Dimension of `modelId`'s vectors (needed only for another model). */
   dim?: number;
-  crops?: Array<Blob | null>;
+  /** One image (a Blob or its bytes) or null per embedding. */
+  crops?: Array<CropInput | null>;
   source?: 'import' | 'enrol';
   firstSeenMs?: number;
   lastSeenMs?: number;

@@ -3,6 +3,7 @@ import { appendRows, type EmbRecord } from '../store/emb-records';
 import { MemoryError } from '../errors';
 import type { IndexEffect } from '../store/journal';
 import { cropKey, embKey, unlabeledCropKey, unlabeledEmbKey } from '../store/keys';
+import { cropSize, isCropInput, toStoredCrop, type StoredCrop } from '../store/crop';
 import { marks, rows, type SqlTx } from '../../sqlite/sql';
 import type { QueueOptions, UnlabeledFace } from '../types';
 import { checkId, checkIds, cleanName, unitVector, type CleanName } from '../validate';
@@ -18,28 +19,30 @@ export interface UnlabeledRow {
   quality: number | null;
 }
 
-function checkCrop(core: MemoryCore, crop: unknown): Blob | null {
+/** Checks a crop and converts it to bytes (never a Blob in IndexedDB: see store/crop.ts). */
+async function checkCrop(core: MemoryCore, crop: unknown): Promise<StoredCrop | null> {
   if (crop === null || crop === undefined) return null;
-  if (!(crop instanceof Blob))
-    throw new MemoryError('invalid-input', 'A crop must be an image Blob.');
-  if (crop.size > core.config.maxCropBytes) {
+  if (!isCropInput(crop))
+    throw new MemoryError('invalid-input', 'A crop must be an image (a Blob or its bytes).');
+  const size = cropSize(crop);
+  if (size > core.config.maxCropBytes) {
     throw new MemoryError(
       'crop-too-large',
-      `The face image is ${Math.ceil(crop.size / 1024)} KB; at most ${Math.floor(core.config.maxCropBytes / 1024)} KB is kept.`,
+      `The face image is ${Math.ceil(size / 1024)} KB; at most ${Math.floor(core.config.maxCropBytes / 1024)} KB is kept.`,
     );
   }
-  return crop;
+  return toStoredCrop(crop);
 }
 
 /** An unknown face (crop + embedding of the open model) waiting for a name. */
-export function queueUnlabeled(
+export async function queueUnlabeled(
   core: MemoryCore,
   crop: unknown,
   embedding: unknown,
   opts: QueueOptions = {},
 ): Promise<number> {
   const vector = unitVector(embedding, core.config.dim);
-  const image = checkCrop(core, crop);
+  const image = await checkCrop(core, crop);
   const timestampMs = opts.timestampMs ?? Date.now();
   if (!Number.isFinite(timestampMs)) throw new MemoryError('invalid-input', 'Bad timestamp.');
   const groupKey = opts.groupKey ?? null;
@@ -126,7 +129,7 @@ export function labelFaces(core: MemoryCore, unlabeledIds: unknown, rawName: unk
     const pending = pendingRows(tx, ids);
     const [vectors, crops] = await Promise.all([
       core.kv.getMany<Float32Array>(ids.map(unlabeledEmbKey)),
-      core.kv.getMany<Blob>(ids.map(unlabeledCropKey)),
+      core.kv.getMany<unknown>(ids.map(unlabeledCropKey)),
     ]);
     const personId = personFor(
       tx,

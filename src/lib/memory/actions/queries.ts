@@ -1,6 +1,7 @@
 import type { MemoryCore } from '../store/core';
 import { MemoryError } from '../errors';
 import { cropKey, unlabeledCropKey } from '../store/keys';
+import { cropBlob } from '../store/crop';
 import { row, rows, scalar } from '../../sqlite/sql';
 import type { MemoryStats, Person, PersonDetail, Sample, SampleSource, Sighting } from '../types';
 import { checkId } from '../validate';
@@ -116,11 +117,16 @@ export function visitsPerDay(
 }
 
 /** A sample's stored crop (undefined: none). */
-export function sampleCrop(core: MemoryCore, sampleId: unknown): Promise<Blob | undefined> {
-  return core.kv.get<Blob>(cropKey(checkId(sampleId, 'A sample id')));
+export async function sampleCrop(core: MemoryCore, sampleId: unknown): Promise<Blob | undefined> {
+  return cropBlob(await core.kv.get<unknown>(cropKey(checkId(sampleId, 'A sample id'))));
 }
 
 /** A queued face's stored crop (undefined: none). */
-export function unlabeledCrop(core: MemoryCore, unlabeledId: unknown): Promise<Blob | undefined> {
-  return core.kv.get<Blob>(unlabeledCropKey(checkId(unlabeledId, 'A queued face id')));
+export async function unlabeledCrop(
+  core: MemoryCore,
+  unlabeledId: unknown,
+): Promise<Blob | undefined> {
+  return cropBlob(
+    await core.kv.get<unknown>(unlabeledCropKey(checkId(unlabeledId, 'A queued face id'))),
+  );
 }

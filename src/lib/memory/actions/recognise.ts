@@ -16,6 +16,7 @@ import {
 import { identify } from './search';
 import { observe } from './sightings';
 import { queueUnknown } from './unknowns';
+import { isCropInput, type CropInput } from '../store/crop';
 import type { Identification } from '../types';
 import type { EmbeddingInput } from '../validate';
 
@@ -23,7 +24,7 @@ import type { EmbeddingInput } from '../validate';
 export interface RecogniseFace {
   embedding: EmbeddingInput;
   /** The face image to queue if it is unknown (as queueUnknown takes it). */
-  crop?: Blob | null;
+  crop?: CropInput | null;
   /** Detector confidence, and the longer side of the face box in pixels. */
   score: number;
   boxSidePx: number;
@@ -82,7 +83,7 @@ function checkFaces(raw: unknown): Required<RecogniseFace>[] {
       bad("A face's box side must be a number.");
     }
     const crop = face.crop ?? null;
-    if (crop !== null && !(crop instanceof Blob)) bad("A face's crop must be a Blob.");
+    if (crop !== null && !isCropInput(crop)) bad("A face's crop must be an image.");
     return {
       embedding: face.embedding as EmbeddingInput,
       crop,

@@ -7,6 +7,7 @@
  */
 import type { MemoryCore } from '../store/core';
 import { queueUnlabeled } from './labelling';
+import type { CropInput } from '../store/crop';
 import { unlabeledEmbKey } from '../store/keys';
 import { rows } from '../../sqlite/sql';
 import { topPeople } from './search';
@@ -74,7 +75,7 @@ function newGroupKey(): string {
 
 export async function queueUnknown(
   core: MemoryCore,
-  crop: Blob | null,
+  crop: CropInput | null,
   embedding: unknown,
   opts: QueueUnknownOptions = {},
 ): Promise<QueueUnknownResult> {

@@ -8,6 +8,7 @@ import { isJournalEntry, type JournalEntry } from './journal';
 import { JOURNAL_PREFIX, SQLITE_KEY, faissKey, journalSeqOf } from './keys';
 import type { Checkpoint } from './checkpoint';
 import { KvStore } from './kv';
+import { migrateCrops } from './crop';
 import {
   acquireWriterLock,
   defaultLockManager,
@@ -157,6 +158,7 @@ export async function openCore(o: OpenOptions): Promise<{ core: MemoryCore; repo
         await maintain(core, { snapshot: 'force', checkpoint: 'never' });
       }
       if (restored.source === 'rebuilt') core.scheduleMaintenance();
+      await migrateCrops(kv);
     }
     const report: OpenReport = {
       readOnly: core.readOnly,

@@ -11,6 +11,7 @@ import { version as appVersion } from '../../../../package.json';
 import { writeArchive, type ArchiveModelParts } from '../../transfer/archive';
 import { idMap2Ids } from '../../transfer/faiss-file';
 import type { MemoryCore } from '../store/core';
+import { cropBytes } from '../store/crop';
 import { isEmbRecord, type EmbRecord } from '../store/emb-records';
 import { cropPath } from './backup-format';
 import { flushSightings } from '../actions/sightings';
@@ -50,7 +51,8 @@ interface Snapshot {
   owner: Map<number, { personId: number; modelId: string; hasCrop: boolean }>;
   pending: Map<number, string>;
   emb: Array<[string, EmbRecord]>;
-  crops: Array<[string, Blob]>;
+  /** Stored crops: bytes + type, or a Blob in a memory not yet migrated (store/crop.ts). */
+  crops: Array<[string, unknown]>;
   unl: Array<[string, Float32Array]>;
   faiss: Uint8Array | null;
   counts: Record<string, number>;
@@ -80,7 +82,7 @@ function takeSnapshot(core: MemoryCore): Promise<Snapshot> {
     };
     const [emb, crops, unl] = await Promise.all([
       kv.getPrefix<EmbRecord>('emb/'),
-      kv.getPrefix<Blob>('crop/'),
+      kv.getPrefix<unknown>('crop/'),
       kv.getPrefix<Float32Array>('unl/'),
     ]);
     const faiss = core.index.ntotal > 0 && !core.indexBroken ? core.index.toBytes() : null;
@@ -154,21 +156,21 @@ export async function exportMemory(core: MemoryCore, opts: ExportOptions): Promi
     open.faiss = { index: snap.faiss, mapping };
   }
   const crops = new Map<string, Uint8Array>();
-  const wanted: Array<[string, Blob]> = [];
-  for (const [key, blob] of snap.crops) {
-    if (!(blob instanceof Blob)) continue;
+  const wanted: Array<[number, boolean, unknown]> = [];
+  for (const [key, value] of snap.crops) {
     const unl = key.startsWith('crop/unl/');
     const id = Number(key.slice(unl ? 'crop/unl/'.length : 'crop/'.length));
     const live = unl ? snap.pending.has(id) : snap.owner.get(id)?.hasCrop;
-    if (live) wanted.push([cropPath(id, unl, blob.type), blob]);
+    if (live) wanted.push([id, unl, value]);
   }
   for (let i = 0; i < wanted.length; i += 256) {
     opts.signal?.throwIfAborted();
     const batch = wanted.slice(i, i + 256);
-    const bytes = await Promise.all(
-      batch.map(async ([, b]) => new Uint8Array(await b.arrayBuffer())),
-    );
-    batch.forEach(([path], j) => crops.set(path, bytes[j]!));
+    const got = await Promise.all(batch.map(([, , v]) => cropBytes(v)));
+    batch.forEach(([id, unl], j) => {
+      const c = got[j];
+      if (c) crops.set(cropPath(id, unl, c.type), c.bytes);
+    });
   }
   let withVector = 0;
   for (const m of models.values()) {

@@ -15,6 +15,7 @@ import { loadSqlJs, rows } from '../../sqlite/sql';
 import type { SampleSource } from '../types';
 import type { UnlabeledRow } from '../actions/labelling';
 import { cropType } from './backup-format';
+import { storedCrop, type StoredCrop } from '../store/crop';
 
 const SOURCES = new Set<SampleSource>(['label', 'import', 'enrol']);
 
@@ -103,14 +104,10 @@ export async function backupSource(
     }
     return { id: m.id, dim: m.dim, vectors };
   });
-  const crops = new Map<string, Blob>();
+  const crops = new Map<string, StoredCrop>();
   for (const [path, bytes] of parts.crops) {
     const m = /^(unl\/)?(\d+)\.[A-Za-z0-9]+$/.exec(path);
-    if (m)
-      crops.set(
-        `${m[1] ?? ''}${m[2]}`,
-        new Blob([bytes as Uint8Array<ArrayBuffer>], { type: cropType(bytes, path) }),
-      );
+    if (m) crops.set(`${m[1] ?? ''}${m[2]}`, storedCrop(bytes, cropType(bytes, path)));
   }
   let missingCrops = 0;
   const samples = db.samples.map((s) => {

@@ -37,7 +37,7 @@ export function chunksOf(source: ImportSource, maxBytes: number): Chunk[] {
   const dims = new Map(source.models.map((m) => [m.id, m]));
   const bytesOfSample = new Map<number, number>();
   for (const s of source.samples) {
-    let n = s.crop?.size ?? 0;
+    let n = s.crop?.bytes.length ?? 0;
     for (const m of dims.values()) if (m.vectors.has(s.key)) n += m.dim * 4;
     bytesOfSample.set(s.personKey, (bytesOfSample.get(s.personKey) ?? 0) + n + 64);
   }
@@ -58,7 +58,7 @@ export function chunksOf(source: ImportSource, maxBytes: number): Chunk[] {
   }
   for (const u of source.unlabeled) {
     // History rows (reviewed) are a few bytes of SQL: they ride along.
-    push(u.reviewed ? 0 : (u.crop?.size ?? 0) + (u.embedding?.byteLength ?? 0) + 64);
+    push(u.reviewed ? 0 : (u.crop?.bytes.length ?? 0) + (u.embedding?.byteLength ?? 0) + 64);
     current.unlabeled.push(u);
   }
   if (current.persons.length || current.unlabeled.length || !out.length) out.push(current);

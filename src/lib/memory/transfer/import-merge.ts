@@ -212,7 +212,7 @@ export class Merger {
         continue;
       }
       let crop = s.crop;
-      if (crop && crop.size > this.core.config.maxCropBytes) {
+      if (crop && crop.bytes.length > this.core.config.maxCropBytes) {
         this.counts.cropsTooLarge++;
         crop = null;
       }
@@ -364,7 +364,7 @@ export class Merger {
       pending.add(u.embedding);
     }
     let crop = u.reviewed ? null : u.crop;
-    if (crop && crop.size > this.core.config.maxCropBytes) {
+    if (crop && crop.bytes.length > this.core.config.maxCropBytes) {
       this.counts.cropsTooLarge++;
       crop = null;
     }

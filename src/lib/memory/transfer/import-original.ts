@@ -19,6 +19,7 @@ import {
   type ReadOriginalOptions,
 } from '../../transfer/python-original';
 import type { MemoryCore } from '../store/core';
+import { storedCrop } from '../store/crop';
 import { liveSampleCount } from '../store/index-restore';
 import type { ImportSource, SourceSample, SourceSighting, SourceUnlabeled } from './import-source';
 import type { Merger } from './import-merge';
@@ -107,7 +108,7 @@ export function originalSource(plan: OriginalImportPlan): {
       timestampMs: u.timestampMs ?? now,
       reviewed: false,
       modelId: plan.modelId,
-      crop: u.png ? new Blob([u.png as Uint8Array<ArrayBuffer>], { type: 'image/png' }) : null,
+      crop: u.png ? storedCrop(u.png, 'image/png') : null,
       hasCrop: !!u.png,
       embedding: u.embedding,
       groupKey: null,

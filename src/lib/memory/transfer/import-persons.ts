@@ -3,6 +3,7 @@ import { appendRows, type EmbRecord } from '../store/emb-records';
 import { MemoryError } from '../errors';
 import type { IndexEffect } from '../store/journal';
 import { cropKey, embKey } from '../store/keys';
+import { cropSize, isCropInput, toStoredCrop, type CropInput } from '../store/crop';
 import { personFor } from '../actions/labelling';
 import type { ImportPerson } from '../types';
 import { cleanName, unitMatrix } from '../validate';
@@ -12,7 +13,7 @@ interface Checked {
   modelId: string;
   vectors: Float32Array;
   n: number;
-  crops: Array<Blob | null>;
+  crops: Array<CropInput | null>;
   entry: ImportPerson;
 }
 
@@ -52,14 +53,14 @@ function check(core: MemoryCore, e: ImportPerson, i: number): Checked {
   const n = vectors.length / dim;
   if (!n) throw new MemoryError('invalid-input', `${where} has no embeddings.`);
   const crops = e.crops ?? [];
-  if (crops.length > n || crops.some((c) => c !== null && !(c instanceof Blob))) {
+  if (crops.length > n || crops.some((c) => c !== null && !isCropInput(c))) {
     throw new MemoryError(
       'invalid-input',
-      `${where}: crops must be one image Blob (or null) per embedding.`,
+      `${where}: crops must be one image (a Blob or its bytes, or null) per embedding.`,
     );
   }
   for (const c of crops) {
-    if (c && c.size > core.config.maxCropBytes) {
+    if (c && cropSize(c) > core.config.maxCropBytes) {
       throw new MemoryError('crop-too-large', `${where}: a face image is too large.`);
     }
   }
@@ -82,11 +83,15 @@ function check(core: MemoryCore, e: ImportPerson, i: number): Checked {
  * backup or of the Python original) in ONE transaction: all or nothing.
  * A name that exists gains the samples. Returns the person ids, in order.
  */
-export function importPersons(core: MemoryCore, entries: unknown): Promise<number[]> {
+export async function importPersons(core: MemoryCore, entries: unknown): Promise<number[]> {
   if (!Array.isArray(entries) || !entries.length) {
     throw new MemoryError('invalid-input', 'Nothing to import.');
   }
   const list = (entries as ImportPerson[]).map((e, i) => check(core, e, i));
+  // Bytes, never a Blob, go to IndexedDB (see store/crop.ts); converted before the transaction.
+  const images = await Promise.all(
+    list.map((c) => Promise.all(c.crops.map((x) => (x ? toStoredCrop(x) : null)))),
+  );
   return core.action('import', async (tx) => {
     const now = Date.now();
     const personIds: number[] = [];
@@ -95,14 +100,14 @@ export function importPersons(core: MemoryCore, entries: unknown): Promise<numbe
       { modelId: string; personId: number; ids: number[]; parts: Float32Array[] }
     >();
     const puts: Array<[string, unknown]> = [];
-    for (const c of list) {
+    for (const [ci, c] of list.entries()) {
       const times = [c.entry.firstSeenMs ?? now, c.entry.lastSeenMs ?? c.entry.firstSeenMs ?? now];
       const personId = personFor(tx, c.name, times, c.entry.visitCount ?? 0);
       personIds.push(personId);
       const key = embKey(c.modelId, personId);
       const rec = records.get(key) ?? { modelId: c.modelId, personId, ids: [], parts: [] };
       for (let r = 0; r < c.n; r++) {
-        const crop = c.crops[r] ?? null;
+        const crop = images[ci]![r] ?? null;
         const id = tx.insert('samples', {
           person_id: personId,
           model_id: c.modelId,

@@ -4,6 +4,7 @@
  * folder), checked here before anything is written.
  */
 import { TransferError } from '../../transfer/errors';
+import type { StoredCrop } from '../store/crop';
 import type { MemoryCore } from '../store/core';
 import { isEmbRecord, type EmbRecord } from '../store/emb-records';
 import { MemoryError } from '../errors';
@@ -29,7 +30,7 @@ export interface SourceSample {
   modelId: string;
   createdMs: number;
   source: SampleSource;
-  crop: Blob | null;
+  crop: StoredCrop | null;
 }
 
 export interface SourceSighting {
@@ -45,7 +46,7 @@ export interface SourceUnlabeled {
   /** Labelled or discarded already (history, kept by a restore only). */
   reviewed: boolean;
   modelId: string;
-  crop: Blob | null;
+  crop: StoredCrop | null;
   /** The row's image flag as stored (a reviewed row's image went to its sample). */
   hasCrop: boolean;
   /** Needed for a face still waiting; reviewed rows have none. */
