@@ -60,7 +60,9 @@ function testHooks(mode: string): Plugin {
         : noop;
     },
     load(resolved) {
-      return resolved === noop ? 'export function installTestHooks() {}' : null;
+      return resolved === noop
+        ? 'export function installTestHooks() {}\nexport function installPageHooks() {}'
+        : null;
     },
   };
 }

@@ -4,4 +4,6 @@
  */
 declare module 'virtual:test-hooks' {
   export function installTestHooks(hooks: Record<string, unknown>): void;
+  /** The page's test seams (the e2e camera); nothing outside the e2e build. */
+  export function installPageHooks(): void;
 }
