@@ -170,6 +170,22 @@ for (const engine of ENGINES) {
       await tab.goto('/#/people');
       await waitText(tab, tid('person-link'), /Amy/);
       expect(await countOf(tab, tid('person-link'))).toBe(1);
+
+      // The Stats page lists what this engine lacks (platform/capabilities.ts).
+      await tab.goto('/#/stats');
+      await waitFor(
+        'the capability list',
+        () => countOf(tab, tid('capability')),
+        (n) => n === 8,
+      );
+      const lacking = await tab.evaluate(() =>
+        [...document.querySelectorAll('[data-testid="capability"][data-available="false"]')].map(
+          (e) => e.getAttribute('data-id'),
+        ),
+      );
+      console.log(`[engines] ${engine} lacks: ${lacking.join(', ') || 'nothing'}`);
+      expect(lacking.includes('wasmThreads')).toBe(!env.sab || !env.isolated);
+      expect(lacking.includes('webgpu')).toBe(!env.gpu);
     });
 
     test('photo import: every face of a group photo is queued', async () => {

@@ -13,17 +13,18 @@ import type { RgbaImage } from './image';
 import { CacheStorageStore, fetchModel, type ModelStore } from './model-store';
 import type { ModelFiles, Provider, SessionEnv } from './ort-session';
 import { bundledUrl, type BundledFile } from './registry';
+import { wasmThreadsUsable } from '../platform/capabilities';
 import type { ModelSource } from './service';
 
 let configured = false;
 
-/** Threads only when cross-origin isolated (else ORT warns and uses one anyway). */
+/** Threads only with SharedArrayBuffer (see platform/capabilities.ts); else one, without ORT's warning. */
 function configureWasm(): void {
   if (configured) return;
   configured = true;
   ort.env.wasm.wasmPaths = { mjs: mjsUrl, wasm: wasmUrl };
   const cores = globalThis.navigator?.hardwareConcurrency ?? 1;
-  ort.env.wasm.numThreads = globalThis.crossOriginIsolated ? Math.max(1, Math.min(4, cores)) : 1;
+  ort.env.wasm.numThreads = wasmThreadsUsable() ? Math.max(1, Math.min(4, cores)) : 1;
 }
 
 type Adapter = { isFallbackAdapter?: boolean; info?: { isFallbackAdapter?: boolean } };

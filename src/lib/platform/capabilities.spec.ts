@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { capabilities, capability, wasmThreadsUsable, type Environment } from './capabilities';
+
+const fn = () => undefined;
+
+/** The three engines as seen on this machine (README, "Engines"). */
+const chromium: Environment = {
+  navigator: { locks: {}, storage: { persist: fn }, gpu: {} },
+  crossOriginIsolated: true,
+  SharedArrayBuffer: ArrayBuffer,
+  OffscreenCanvas: fn,
+  showDirectoryPicker: fn,
+  onbeforeinstallprompt: null,
+};
+const firefox: Environment = {
+  navigator: { locks: {}, storage: { persist: fn } },
+  crossOriginIsolated: true,
+  SharedArrayBuffer: ArrayBuffer,
+  OffscreenCanvas: fn,
+};
+const webkit: Environment = {
+  navigator: { locks: {}, storage: {} },
+  crossOriginIsolated: true,
+  OffscreenCanvas: fn,
+};
+
+const missing = (env: Environment) =>
+  capabilities(env)
+    .filter((c) => !c.available)
+    .map((c) => c.id);
+
+describe('capabilities', () => {
+  it('Chromium has everything', () => {
+    expect(missing(chromium)).toEqual([]);
+  });
+
+  it('Firefox ESR lacks WebGPU, the folder picker and the install prompt', () => {
+    expect(missing(firefox)).toEqual(['directoryPicker', 'installPrompt', 'webgpu']);
+  });
+
+  it('WebKit is isolated but has no SharedArrayBuffer: one thread; no storage.persist', () => {
+    expect(missing(webkit)).toEqual([
+      'persist',
+      'directoryPicker',
+      'installPrompt',
+      'webgpu',
+      'wasmThreads',
+    ]);
+    expect(wasmThreadsUsable(webkit)).toBe(false);
+    expect(capability('wasmThreads', webkit).effect).toMatch(/one thread/);
+  });
+
+  it('threads need both isolation and SharedArrayBuffer', () => {
+    expect(wasmThreadsUsable({ ...chromium, crossOriginIsolated: false })).toBe(false);
+    expect(wasmThreadsUsable({ crossOriginIsolated: true, SharedArrayBuffer: ArrayBuffer })).toBe(
+      true,
+    );
+  });
+
+  it('an empty environment lacks everything, and says what the app does instead', () => {
+    const all = capabilities({});
+    expect(all.every((c) => !c.available)).toBe(true);
+    expect(capability('webLocks', {}).effect).toMatch(/one tab only/);
+    expect(capability('directoryPicker', {}).effect).toMatch(/zip/);
+    expect(new Set(all.map((c) => c.effect)).size).toBe(all.length);
+  });
+});
