@@ -7,7 +7,7 @@
  * own camera module and frame pump: Firefox's and WebKit's fake cameras show
  * only test patterns. E2E_ENGINES=firefox,webkit picks engines.
  */
-import { test, expect } from '@playwright/test';
+import { chromium, test, expect } from '@playwright/test';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -17,8 +17,14 @@ import {
   type EngineSession,
   type EngineTab,
 } from './support/engines/engine';
-import { FIREFOX_PATH, MINIBROWSER, WEBKIT_DRIVER, launchEngine } from './support/engines/launch';
-import { chromiumPath } from './support/app';
+import {
+  FIREFOX_PATH,
+  MINIBROWSER,
+  ONBOARDED,
+  WEBKIT_DRIVER,
+  launchEngine,
+} from './support/engines/launch';
+import { baseFlags, chromiumPath } from './support/app';
 import { bbt, tmpDir } from './support/paths';
 
 const ENGINES = (process.env.E2E_ENGINES ?? 'chromium,firefox,webkit').split(',') as EngineName[];
@@ -271,3 +277,67 @@ for (const engine of ENGINES) {
     });
   });
 }
+
+// Without COOP/COEP (a host that does not send them): no SharedArrayBuffer, one
+// thread, and the same story. Playwright strips the headers; Chromium only,
+// since only Playwright can rewrite responses. The service worker is blocked:
+// its cached responses would carry the headers back.
+test('chromium without cross-origin isolation: one thread, recognised all the same', async ({
+  baseURL,
+}) => {
+  test.skip(!ENGINES.includes('chromium'), 'chromium not selected');
+  const browser = await chromium.launch({
+    executablePath: chromiumPath,
+    headless: true,
+    args: baseFlags,
+  });
+  try {
+    const context = await browser.newContext({ baseURL, serviceWorkers: 'block' });
+    await context.route('**/*', async (route) => {
+      const response = await route.fetch();
+      const headers = { ...response.headers() };
+      delete headers['cross-origin-opener-policy'];
+      delete headers['cross-origin-embedder-policy'];
+      await route.fulfill({ response, headers });
+    });
+    const errors: string[] = [];
+    context.on('weberror', (e) => errors.push(e.error().message));
+    await context.addInitScript(ONBOARDED);
+    const page = await context.newPage();
+    await page.goto('/#/live');
+    const tab: EngineTab = {
+      goto: async (p) => void (await page.goto(p)),
+      reload: async () => void (await page.reload()),
+      click: (sel) => page.locator(sel).first().click(),
+      fill: (sel, text) => page.locator(sel).first().fill(text),
+      upload: (sel, file) => page.locator(sel).first().setInputFiles(file),
+      evaluate: (fn, arg) => page.evaluate(fn as never, arg) as never,
+      newTab: () => Promise.reject(new Error('not used')),
+    };
+    expect(await page.evaluate(() => crossOriginIsolated)).toBe(false);
+    await showToCamera(tab, bbt('amy/amy1.png'));
+    await tab.reload();
+    await expectInView(tab, ['Unknown']);
+    await labelFirstGroup(tab, 'Amy');
+    await tab.goto('/#/live');
+    await expectInView(tab, ['Amy'], 20_000);
+    const fps = await liveFps(tab);
+    console.log(`[engines] chromium, not isolated: live ${fps} fps`);
+    await tab.goto('/#/stats');
+    await waitFor(
+      'the capability list',
+      () => countOf(tab, tid('capability')),
+      (n) => n === 8,
+    );
+    expect(
+      await tab.evaluate(() =>
+        [...document.querySelectorAll('[data-testid="capability"][data-available="false"]')].map(
+          (e) => e.getAttribute('data-id'),
+        ),
+      ),
+    ).toEqual(['wasmThreads', 'crossOriginIsolated']);
+    expect(errors).toEqual([]);
+  } finally {
+    await browser.close();
+  }
+});

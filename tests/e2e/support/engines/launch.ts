@@ -16,7 +16,7 @@ export const MINIBROWSER =
   process.env.MINIBROWSER ?? '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser';
 
 /** Run in every new document before the app: skip the introduction (settings.ts SETTINGS_KEY). */
-const ONBOARDED = `try { if (!localStorage.getItem('visio.settings')) localStorage.setItem('visio.settings', JSON.stringify({ version: 2, onboarded: true })); } catch {}`;
+export const ONBOARDED = `try { if (!localStorage.getItem('visio.settings')) localStorage.setItem('visio.settings', JSON.stringify({ version: 2, onboarded: true })); } catch {}`;
 
 const fnCall = (fn: (arg: never) => unknown, arg: unknown) =>
   `return (${fn.toString()})(${JSON.stringify(arg ?? null)});`;
