@@ -171,6 +171,21 @@ for (const engine of ENGINES) {
       if (!offline)
         console.log(`[engines] ${engine}: the driver cannot cut the network; reload online`);
       await tab.reload();
+      if (offline) {
+        // Really offline: a request the service worker does not cache fails.
+        const before = s.errors.length;
+        const probe = await tab.evaluate(() =>
+          fetch(`/manifest.webmanifest?probe=${Date.now()}`, { cache: 'no-store' }).then(
+            () => 'online',
+            () => 'offline',
+          ),
+        );
+        expect(probe).toBe('offline');
+        // The probe's own failure is logged by the engine: not an error of the app.
+        await new Promise((r) => setTimeout(r, 300));
+        const after = s.errors.splice(before);
+        s.errors.push(...after.filter((e) => !/ERR_INTERNET_DISCONNECTED|NetworkError/.test(e)));
+      }
       await expectInView(tab, ['Amy']);
       await s.setOffline(false);
       await tab.goto('/#/people');
