@@ -166,6 +166,8 @@ for (const engine of ENGINES) {
         'the service worker to control the page',
         () => tab.evaluate(() => navigator.serviceWorker?.controller?.state ?? 'none'),
         (st) => st === 'activated',
+        // Installing precaches the app and its models: slow on shared cores.
+        90_000,
       );
       const offline = await s.setOffline(true);
       if (!offline)
@@ -286,7 +288,7 @@ for (const engine of ENGINES) {
       await tab.goto('/#/queue');
       await waitEnabled(tab, tid('add-photos'));
       const second = await tab.newTab('/#/queue');
-      await waitText(second, tid('read-only'), /open in another tab/, 60_000);
+      await waitText(second, tid('read-only'), /open in another tab/, 90_000);
       await waitText(tab, 'body', /./);
       expect(await countOf(tab, tid('read-only'))).toBe(0);
     });

@@ -113,6 +113,8 @@ async function launchFirefox(baseURL: string): Promise<EngineSession> {
     newTab: async (path) => {
       const p = await browser.newPage();
       await prepare(p);
+      // A background tab's timers are throttled: the new one is the one in front.
+      await p.bringToFront();
       await p.goto(url(path));
       return tab(p);
     },
