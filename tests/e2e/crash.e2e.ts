@@ -14,6 +14,7 @@ import type { MemoryWorkerApi } from '../../src/lib/workers/memory.worker';
 import { expect, killBrowser, newProfileDir, test, type AppLaunch } from './support/app';
 import { facesDir } from './support/paths';
 import { rng as mulberry32 } from '../../src/lib/random.ts';
+import { isolate as isolated } from '../../src/lib/ui/format.ts';
 
 const KILLS = Number(process.env.CRASH_KILLS ?? 30);
 const SEED = Number(process.env.CRASH_SEED ?? Date.now() % 1_000_000);
@@ -285,7 +286,7 @@ async function prepare(
     await page.locator('#rename').fill(name);
     return {
       go: () => page.getByRole('button', { name: 'Rename' }).click(CLICK),
-      ack: `Renamed to ${name}.`,
+      ack: `Renamed to ${isolated(name)}.`,
       pending: {
         what: `rename ${who} to ${name}`,
         applied: (b, a) => same(a, { ...without(b, who), [name]: b[who]! }),
@@ -298,7 +299,7 @@ async function prepare(
     await page.getByRole('button', { name: 'Merge…' }).click();
     return {
       go: () => dialog.getByRole('button', { name: 'Merge' }).click(CLICK),
-      ack: `Merged into ${into}.`,
+      ack: `Merged into ${isolated(into)}.`,
       pending: {
         what: `merge ${who} into ${into}`,
         applied: (b, a) =>
@@ -314,10 +315,10 @@ async function prepare(
     return {
       go: () =>
         dialog
-          .filter({ hasText: `Delete ${who}?` })
+          .filter({ hasText: `Delete ${isolated(who)}?` })
           .getByRole('button', { name: 'Delete' })
           .click(CLICK),
-      ack: `${who} was deleted.`,
+      ack: `${isolated(who)} was deleted.`,
       pending: { what: `delete ${who}`, applied: (b, a) => same(a, without(b, who)) },
     };
   }
