@@ -22,6 +22,7 @@ import type { MemoryCore } from '../store/core';
 import { liveSampleCount } from '../store/index-restore';
 import type { ImportSource, SourceSample, SourceSighting, SourceUnlabeled } from './import-source';
 import type { Merger } from './import-merge';
+import { storageLeft } from './storage-left';
 import { stageImport, type FaissPlan, type ImportPreview } from './import-run';
 import { kindFor, VectorIndex } from '../store/vector-index';
 
@@ -41,8 +42,12 @@ export async function readOriginalInput(
   opts: ReadOriginalOptions = {},
 ): Promise<OriginalImportPlan> {
   let files: FileMap;
-  if ('zip' in input) files = unzipOriginalFolder(await bytesOf(input.zip));
-  else {
+  if ('zip' in input) {
+    files = unzipOriginalFolder(await bytesOf(input.zip), {
+      wanted: (path) => WANTED.test(path),
+      availableBytes: await storageLeft(),
+    });
+  } else {
     files = new Map();
     for (const [path, file] of input.files) {
       opts.signal?.throwIfAborted();
