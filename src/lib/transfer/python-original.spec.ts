@@ -9,6 +9,7 @@ import {
 } from '../../../tests/fixtures/python-original/fixture.ts';
 import { TransferError } from './errors';
 import {
+  originalModel,
   readPythonOriginal,
   readPythonOriginalZip,
   type OriginalImportPlan,
@@ -237,5 +238,14 @@ describe('readPythonOriginalZip without a fixture', () => {
   it('rejects a zip without visio_memoria.db', async () => {
     const zip = zipSync({ 'photos/a.png': new Uint8Array(4) });
     expect(await codeOf(readPythonOriginalZip(zip))).toBe('original-no-db');
+  });
+});
+
+describe('originalModel', () => {
+  it('names the model from the dimension found, and none for a dimension no model gives', () => {
+    expect(originalModel(768)).toEqual({ modelId: 'dinov3-vitb16', modelName: 'DINOv3 ViT-B/16' });
+    expect(originalModel(384)).toEqual({ modelId: 'dinov3-vits16', modelName: 'DINOv3 ViT-S/16' });
+    // 512-d: the preview must not call it DINOv3 ViT-B/16 while warning that no model matches.
+    expect(originalModel(512)).toEqual({ modelId: 'python-original-512d', modelName: null });
   });
 });

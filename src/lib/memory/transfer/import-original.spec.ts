@@ -54,6 +54,7 @@ describe.skipIf(!fixture)('import of the Python original (through FaceDatabase)'
     const db = await memory({ name });
     const want = expectedOf('folder');
     const preview = await db.previewOriginal(files('folder'));
+    expect(preview.file).toMatchObject({ modelId: MODEL, modelName: 'DINOv3 ViT-B/16', dim: 768 });
     expect(preview).toMatchObject({
       kind: 'python-original',
       mode: 'restore',

@@ -234,6 +234,7 @@ export async function previewOriginal(
       sightings: plan.counts.sightings,
       unlabeled: plan.counts.unlabeledPending,
       modelId: plan.modelId,
+      modelName: plan.modelName,
       dim: plan.dim,
     },
     settings: null,
