@@ -7,6 +7,7 @@ import {
   readF32Rows,
   readFolder,
 } from '../../../tests/fixtures/python-original/fixture.ts';
+import { inTimeZone, ZONES } from '../../../tests/support/time-zone';
 import { TransferError } from './errors';
 import {
   originalModel,
@@ -219,6 +220,13 @@ describe.skipIf(!fixture)('readPythonOriginal on folders written like FaceDataba
     const orphan = plan.unlabeled.find((u) => u.originalId === null)!;
     expect(orphan).toMatchObject({ fileName: '2027-01-02_03-04-05_1', reviewed: false });
     expect(orphan.timestampMs).toBe(new Date(2027, 0, 2, 3, 4, 5).getTime());
+    // Its name is a local time: pinned in two zones, it is that wall-clock time there.
+    for (const z of ZONES) {
+      const there = await inTimeZone(z.zone, () => readPythonOriginal(files));
+      expect(there.unlabeled.find((u) => u.originalId === null)!.timestampMs, z.zone).toBe(
+        Date.UTC(2027, 0, 2, 3 - z.winterOffsetH, 4, 5),
+      );
+    }
     expect(orphan.png).toBe(png);
     const controller = new AbortController();
     controller.abort();
