@@ -39,6 +39,8 @@ function preview(over: Partial<ImportPreview>): ImportPreview {
     },
     newNames: [`Bo${RLO}`, 'Ada'],
     grown: [{ name: `Cy${RLO}`, samples: 2 }],
+    transactions: 1,
+    keptIds: false,
     ...over,
   };
 }
