@@ -303,3 +303,35 @@ describe('a name with a direction override (U+202E) or another invisible format 
     expect(await dumpStore(target)).toEqual(before);
   });
 });
+
+describe('a backup entry whose name the format does not define', () => {
+  it('a face image under crops/ that the app never writes refuses the import, nothing changed', async () => {
+    const { name: source } = await populate();
+    const from = await open(source);
+    const plain = new Uint8Array(
+      await (await from.exportArchive({ settings: {} })).file.arrayBuffer(),
+    );
+    const { parts } = await readArchive(plain);
+    const target = uniqueName();
+    const db = await open(target);
+    await db.flush();
+    const before = await dumpStore(target);
+    for (const path of ['evil.png', 'unl/x/3.png', '3.png.exe/4']) {
+      const crops = new Map(parts.crops).set(path, pngBlobBytes());
+      const crafted = await writeArchive({ ...parts, crops });
+      const e = await db.previewImport(crafted).then(
+        () => null,
+        (x: unknown) => x as Error & { code?: string },
+      );
+      expect(e?.code, path).toBe('import-bad-data');
+      expect(e?.message, path).toContain(
+        `crops/${path}, which is not a face image this app writes`,
+      );
+    }
+    expect(await dumpStore(target)).toEqual(before);
+  });
+});
+
+function pngBlobBytes(): Uint8Array {
+  return new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+}
