@@ -54,11 +54,12 @@ test('every page passes axe and is photographed at laptop and tablet sizes', asy
       ['queue', '/#/queue', 'queue-group'],
       ['people', '/#/people', 'person-link'],
       ['stats', '/#/stats', 'stats'],
-      ['settings', '/#/settings', null],
+      // Settings is ready once the memory's figures (index-facts) and the model in use show.
+      ['settings', '/#/settings', 'index-facts'],
     ] as const) {
       await page.goto(path);
-      if (ready) await expect(page.getByTestId(ready).first()).toBeVisible();
-      else await page.waitForTimeout(1000);
+      await expect(page.getByTestId(ready).first()).toBeVisible();
+      if (view === 'settings') await expect(page.getByTestId('in-use')).toBeVisible();
       await check(page, `${view} (${label})`);
       await page.screenshot({ path: join(shots, `${view}-${label}.png`), fullPage: true });
     }

@@ -1,3 +1,4 @@
+import type { Response } from '@playwright/test';
 import { test, expect } from './support/app';
 import { bbt } from './support/paths';
 import { fakeCameraFile, firstFrameRgb } from './support/fake-camera';
@@ -89,9 +90,39 @@ test('after the service worker is active, the app opens offline', async ({ launc
   await expect
     .poll(() => page.evaluate(() => navigator.serviceWorker.controller?.state ?? 'none'))
     .toBe('activated');
+  // Offline at the network layer: every request that leaves the browser (the service
+  // worker's own fetches included) is aborted, and recorded.
+  const origin = new URL(page.url()).origin;
+  const reachedNetwork: string[] = [];
+  await context.route('**/*', (route) => {
+    reachedNetwork.push(route.request().url());
+    return route.abort('internetdisconnected');
+  });
   await context.setOffline(true);
+  const responses: Response[] = [];
+  context.on('response', (r) => responses.push(r));
   await page.reload();
   await expect(page.getByRole('navigation', { name: 'Main' })).toBeVisible();
+  // The face is named: the models ran, on ONNX Runtime's and FAISS's WASM, in the workers.
+  await expect(page.getByTestId('face-box').first()).toBeVisible({ timeout: 60_000 });
   expect(await page.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true);
   expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+  const ours = responses.filter((r) => r.url().startsWith(origin));
+  const kinds = {
+    page: (u: string) => new URL(u).pathname === '/' || u.endsWith('/index.html'),
+    worker: (u: string) => /worker[^/]*\.js$/.test(u),
+    model: (u: string) => /\.onnx$/.test(u),
+    wasm: (u: string) => /\.wasm$/.test(u),
+  };
+  for (const [kind, is] of Object.entries(kinds)) {
+    expect(ours.filter((r) => is(r.url())).length, `${kind} responses`).toBeGreaterThan(0);
+  }
+  // Each of them, and everything else of the app's, came from the service worker's cache.
+  const notCached = ours.filter((r) => !r.fromServiceWorker()).map((r) => r.url());
+  expect(notCached).toEqual([]);
+  // Nothing was answered by the network: what tried to reach it was aborted (listed in the report).
+  expect(responses.filter((r) => !r.fromServiceWorker()).map((r) => r.url())).toEqual([]);
+  test
+    .info()
+    .annotations.push({ type: 'aborted', description: reachedNetwork.join(', ') || 'none' });
 });

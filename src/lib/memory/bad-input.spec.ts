@@ -6,6 +6,8 @@
  * never trusts, a checkpoint with …".)
  */
 import { describe, expect, it } from 'vitest';
+import { loadSqlJs } from '../sqlite/sql';
+import { readArchive, writeArchive } from '../transfer/archive';
 import { MemoryError } from './errors';
 import type { FaceDatabase } from './face-database';
 import { JOURNAL_PREFIX, SQLITE_KEY } from './store/keys';
@@ -246,3 +248,90 @@ describe("an import of another model's vectors", () => {
     expect((await db.verify()).ok).toBe(true);
   });
 });
+
+describe('a name with a direction override (U+202E) or another invisible format character', () => {
+  const RLO = 'Eve\u202e';
+  it('is refused at every entry point that takes a name, changing nothing', async () => {
+    const { name, a } = await populate();
+    const db = await open(name);
+    const [ada] = await db.listPersons();
+    const queued = (await db.getUnlabeled()).map((u) => u.id);
+    await db.flush();
+    const before = await dumpStore(name);
+    const seen = await shown(db, a);
+    const attempts: Array<[string, () => Promise<unknown>]> = [
+      ['label', () => db.labelFace(queued[0]!, RLO)],
+      ['label a group', () => db.labelFaces(queued, 'Eve\u2067')],
+      ['rename', () => db.renamePerson(ada!.id, `Ada\u200f`)],
+      ['import', () => db.importPersons([{ name: RLO, embeddings: [randomUnit(DIM, rng(9))] }])],
+    ];
+    for (const [what, attempt] of attempts) {
+      const e = await errorOf(attempt());
+      expect(e.code, what).toBe('invalid-name');
+      expect(e.message, what).toMatch(/invisible formatting characters \(U\+20(2E|67|0F)/);
+    }
+    expect(await shown(db, a)).toEqual(seen);
+    await db.flush();
+    expect(await dumpStore(name)).toEqual(before);
+  });
+
+  it("in a backup's database: the whole import is refused before the preview, nothing changed", async () => {
+    const { name: source } = await populate();
+    const from = await open(source);
+    const plain = new Uint8Array(
+      await (await from.exportArchive({ settings: {} })).file.arrayBuffer(),
+    );
+    // Rewrite Bo's name inside the archive (checksums recomputed): a file made by hand.
+    const { parts } = await readArchive(plain);
+    const SQL = await loadSqlJs();
+    const sql = new SQL.Database(parts.sqlite);
+    sql.run('UPDATE persons SET name = ? WHERE name = ?', ['Bo\u202e', 'Bo']);
+    expect(sql.getRowsModified()).toBe(1);
+    const crafted = await writeArchive({ ...parts, sqlite: sql.export() });
+    sql.close();
+
+    const target = uniqueName();
+    const db = await open(target);
+    await db.importPersons([{ name: 'Zed', embeddings: [randomUnit(DIM, rng(7))] }]);
+    await db.flush();
+    const before = await dumpStore(target);
+    const e = await db.previewImport(crafted).then(
+      () => null,
+      (x: unknown) => x as Error,
+    );
+    expect(e?.message).toMatch(/unusable name .*U\+202E/);
+    expect(await dumpStore(target)).toEqual(before);
+  });
+});
+
+describe('a backup entry whose name the format does not define', () => {
+  it('a face image under crops/ that the app never writes refuses the import, nothing changed', async () => {
+    const { name: source } = await populate();
+    const from = await open(source);
+    const plain = new Uint8Array(
+      await (await from.exportArchive({ settings: {} })).file.arrayBuffer(),
+    );
+    const { parts } = await readArchive(plain);
+    const target = uniqueName();
+    const db = await open(target);
+    await db.flush();
+    const before = await dumpStore(target);
+    for (const path of ['evil.png', 'unl/x/3.png', '3.png.exe/4']) {
+      const crops = new Map(parts.crops).set(path, pngBlobBytes());
+      const crafted = await writeArchive({ ...parts, crops });
+      const e = await db.previewImport(crafted).then(
+        () => null,
+        (x: unknown) => x as Error & { code?: string },
+      );
+      expect(e?.code, path).toBe('import-bad-data');
+      expect(e?.message, path).toContain(
+        `crops/${path}, which is not a face image this app writes`,
+      );
+    }
+    expect(await dumpStore(target)).toEqual(before);
+  });
+});
+
+function pngBlobBytes(): Uint8Array {
+  return new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+}

@@ -54,7 +54,8 @@ async function expectSameMemory(db: FaceDatabase, faces: Float32Array[], ids: nu
   expect([s.persons, s.samples, s.ntotal, s.sightings, s.unlabeled]).toEqual([3, 6, 6, 1, 1]);
 }
 
-const until = async (ok: () => boolean, ms = 3000) => {
+// Waits for the event itself: the bound is only there to end a test that would hang.
+const until = async (ok: () => boolean, ms = 50_000) => {
   const end = Date.now() + ms;
   while (!ok() && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
   expect(ok()).toBe(true);
@@ -96,11 +97,25 @@ describe('idle upkeep', () => {
     const { db, id } = await idle(name, events);
     const snapshots = () => events.filter((e) => e.type === 'maintenance' && e.snapshot).length;
     const before = snapshots(); // the new database's first snapshot
-    for (let i = 0; i < SNAPSHOT_EVERY_ACTIONS - 2; i++) await db.recordSighting(id, 0.9);
-    await new Promise((r) => setTimeout(r, 100));
+    // Each snapshot event is stamped with how many actions had returned when it came, so
+    // "not before the 200th" is asserted on the events, with no sleep to guess at.
+    let actions = 1; // the import
+    const at = new Map<MemoryEvent, number>();
+    const push = events.push.bind(events);
+    events.push = (...es) => {
+      for (const e of es) at.set(e, actions);
+      return push(...es);
+    };
+    for (let i = 0; i < SNAPSHOT_EVERY_ACTIONS - 2; i++) {
+      await db.recordSighting(id, 0.9);
+      actions++;
+    }
     expect(snapshots()).toBe(before); // 199 actions: not yet
     await db.recordSighting(id, 0.9);
+    actions++;
     await until(() => snapshots() > before);
+    const taken = events.filter((e) => e.type === 'maintenance' && e.snapshot).slice(before);
+    expect(taken.map((e) => at.get(e))).toEqual([SNAPSHOT_EVERY_ACTIONS]);
     expect(Object.keys(await dumpStore(name)).filter((k) => k.startsWith('sqljournal/'))).toEqual(
       [],
     );

@@ -29,6 +29,26 @@ describe('cleanName', () => {
     expect(code(() => cleanName('a\u0000b'))).toBe('invalid-name');
     expect(code(() => cleanName('x'.repeat(101)))).toBe('invalid-name');
   });
+
+  // Every bidi control, then invisible characters that make look-alike names.
+  const bidi = [0x202a, 0x202b, 0x202c, 0x202d, 0x202e, 0x2066, 0x2067, 0x2068, 0x2069];
+  const invisible = [0x200e, 0x200f, 0x061c, 0x200b, 0x2060, 0xfeff, 0x00ad, 0xe0041];
+  it.each([...bidi, ...invisible].map((c) => [c.toString(16), c]))(
+    'refuses U+%s and names it',
+    (hex, c) => {
+      const raw = `Ada${String.fromCodePoint(c)}`;
+      expect(code(() => cleanName(raw))).toBe('invalid-name');
+      expect(() => cleanName(raw)).toThrow(`U+${hex.toUpperCase().padStart(4, '0')}`);
+    },
+  );
+
+  it('keeps ZWNJ and ZWJ, which Persian, Indic and emoji spelling need', () => {
+    const persian = 'می\u200cخواهم';
+    expect(cleanName(persian).name).toBe(persian);
+    const family = '👩\u200d👧';
+    expect(cleanName(family).name).toBe(family);
+    expect(cleanName('שלום').name).toBe('שלום'); // right-to-left letters are fine
+  });
 });
 
 describe('unitVector', () => {

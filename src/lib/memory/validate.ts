@@ -2,6 +2,17 @@ import { MemoryError } from './errors';
 
 export const MAX_NAME_LENGTH = 100;
 
+/**
+ * Invisible format characters (Unicode category Cf) that a name may not hold:
+ * the bidi controls (U+202A–U+202E, U+2066–U+2069, U+200E, U+200F, U+061C)
+ * reorder the text around them, so "Ada" next to a name ending in U+202E reads
+ * backwards; the rest (U+200B, U+2060, U+FEFF, U+00AD, tag characters, …) make
+ * two names that look the same different people. Only ZWNJ (U+200C) and ZWJ
+ * (U+200D) stay: Persian and Indic spelling and emoji sequences need them, and
+ * neither changes how neighbouring text reads.
+ */
+const FORBIDDEN_FORMAT = /(?![\u200c\u200d])\p{Cf}/u;
+
 export interface CleanName {
   /** As shown: trimmed, inner runs of white space made one space, NFC. */
   name: string;
@@ -11,13 +22,24 @@ export interface CleanName {
 
 /**
  * Names are data: any text is kept as typed (HTML included), only trimmed and
- * normalised so that "Ada", " ada " and "ADA" are the same person.
+ * normalised so that "Ada", " ada " and "ADA" are the same person. Control
+ * and invisible format characters are refused, not stripped: a stripped name
+ * could silently become another person's, and every caller (label, rename,
+ * both imports) then changes nothing and says which character it was.
  */
 export function cleanName(raw: unknown): CleanName {
   if (typeof raw !== 'string') throw new MemoryError('invalid-name', 'A name must be text.');
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(raw.replace(/[\t\n\r]/g, ' '))) {
     throw new MemoryError('invalid-name', 'A name cannot contain control characters.');
+  }
+  const format = FORBIDDEN_FORMAT.exec(raw);
+  if (format) {
+    const code = format[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
+    throw new MemoryError(
+      'invalid-name',
+      `A name cannot contain invisible formatting characters (U+${code} at character ${format.index + 1}): they change how the text around the name reads.`,
+    );
   }
   const name = raw.normalize('NFC').replace(/\s+/g, ' ').trim();
   if (!name) throw new MemoryError('invalid-name', 'A name cannot be empty.');

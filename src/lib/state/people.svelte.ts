@@ -1,5 +1,6 @@
 /** The people list and one person's page, with the edits they offer. */
 import { handleError } from '../errors';
+import { isolate } from '../ui/format';
 import type { DayCount } from '../memory/actions/queries';
 import type { Person, PersonDetail } from '../memory/types';
 import { busyAction } from '../ui/busy-action';
@@ -71,21 +72,21 @@ export class PeopleState {
   rename(id: number, name: string) {
     return this.#act('Renaming', async (api) => {
       await api.renamePerson(id, name);
-      this.toasts.show(`Renamed to ${name.trim()}.`, 'success');
+      this.toasts.show(`Renamed to ${isolate(name.trim())}.`, 'success');
     });
   }
 
   merge(fromId: number, intoId: number, intoName: string) {
     return this.#act('Merging', async (api) => {
       await api.mergePersons(fromId, intoId);
-      this.toasts.show(`Merged into ${intoName}.`, 'success');
+      this.toasts.show(`Merged into ${isolate(intoName)}.`, 'success');
     });
   }
 
   remove(id: number, name: string) {
     return this.#act('Deleting', async (api) => {
       await api.deletePerson(id);
-      this.toasts.show(`${name} was deleted.`, 'success');
+      this.toasts.show(`${isolate(name)} was deleted.`, 'success');
     });
   }
 
@@ -99,7 +100,7 @@ export class PeopleState {
   moveSample(sampleId: number, toId: number, toName: string) {
     return this.#act('Moving the picture', async (api) => {
       await api.moveSample(sampleId, toId);
-      this.toasts.show(`Picture moved to ${toName}.`, 'success');
+      this.toasts.show(`Picture moved to ${isolate(toName)}.`, 'success');
     });
   }
 

@@ -1,5 +1,6 @@
 /** The labelling queue as the view sees it: groups, their crops and suggestions. */
 import { handleError } from '../errors';
+import { isolate } from '../ui/format';
 import { busyAction } from '../ui/busy-action';
 import { CropUrls } from '../ui/crop-urls';
 import type { Candidate } from '../memory/types';
@@ -115,8 +116,11 @@ export class QueueState {
         name,
       );
       const n = group.faces.length;
-      this.toasts.show(`Labelled ${n === 1 ? 'a face' : `${n} faces`} as ${name}.`, 'success');
-      this.toasts.announce(`Labelled as ${name}`);
+      this.toasts.show(
+        `Labelled ${n === 1 ? 'a face' : `${n} faces`} as ${isolate(name)}.`,
+        'success',
+      );
+      this.toasts.announce(`Labelled as ${isolate(name)}`);
       this.memory.changed('people');
     }, 'Labelling');
   }

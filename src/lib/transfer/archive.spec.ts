@@ -174,11 +174,64 @@ describe('writeArchive / readArchive', () => {
 
   it('rejects truncated plain files at every length', async () => {
     const file = await writeArchive(await makeParts());
-    for (let cut = 0; cut < file.length; cut += Math.ceil(file.length / 60)) {
+    for (let cut = 0; cut < file.length; cut++) {
       expect(await codeOf(readArchive(file.subarray(0, cut)))).toMatch(
         /^archive-(truncated|not-archive)$/,
       );
     }
+  });
+
+  it('refuses zero-filled entries the manifest does not list before inflating them', async () => {
+    const file = await writeArchive(await makeParts());
+    const manifestBytes = unzipSync(file)['manifest.json']!.length;
+    // 64 MiB of zeros in a few tens of KB, under names that are not in the manifest.
+    const bomb = zipSync({
+      ...unzipSync(file),
+      'crops/900.png': [new Uint8Array(32 * 2 ** 20), { level: 9 }],
+      'zeros.bin': [new Uint8Array(32 * 2 ** 20), { level: 9 }],
+    });
+    expect(bomb.length).toBeLessThan(file.length + 128 * 1024);
+    let inflated = 0;
+    const onInflated = (n: number) => (inflated += n);
+    expect(await codeOf(readArchive(bomb, { onInflated }))).toBe('archive-unlisted-file');
+    // Only the manifest was inflated.
+    expect(inflated).toBe(manifestBytes);
+  });
+
+  it('refuses entries whose size or name disagrees with the manifest, before inflating them', async () => {
+    const file = await writeArchive(await makeParts());
+    const withEntry = (path: string, bytes: Uint8Array, listedBytes = bytes.length) =>
+      repack(file, (f) => {
+        f[path] = bytes;
+        const m = JSON.parse(strFromU8(f['manifest.json']!)) as {
+          files: Record<string, unknown>;
+        };
+        const sha256 = createHash('sha256').update(bytes).digest('hex');
+        m.files[path] = { bytes: listedBytes, sha256 };
+        f['manifest.json'] = strToU8(JSON.stringify(m));
+      });
+    const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47]);
+    for (const [path, listed, code] of [
+      ['crops/../../evil.png', 4, 'zip-bad-entry'],
+      ['crops/unl/../../x.png', 4, 'zip-bad-entry'],
+      ['notes/readme.txt', 4, 'zip-bad-entry'],
+      ['crops/2.png', 4 * 2 ** 20, 'zip-bad-entry'],
+    ] as const) {
+      let inflated = 0;
+      const crafted = withEntry(path, png, listed);
+      const manifestBytes = unzipSync(crafted)['manifest.json']!.length;
+      const read = readArchive(crafted, { onInflated: (n) => (inflated += n) });
+      expect(await codeOf(read), path).toBe(code);
+      // Names that climb out are refused from the directory alone; others after the manifest.
+      expect(inflated, path).toBe(path.includes('..') ? 0 : manifestBytes);
+    }
+    await expect(readArchive(withEntry('crops/2.png', png, 99))).rejects.toThrow(
+      /crops\/2\.png declares 4 bytes where the manifest lists 99/,
+    );
+    // A listed total beyond the storage left is refused with the numbers.
+    await expect(readArchive(file, { availableBytes: 1000 })).rejects.toThrow(
+      /storage left on this device is 0\.0 MB/,
+    );
   });
 
   it('refuses a newer format with a clear message, and files that are not exports', async () => {

@@ -16,7 +16,7 @@
  * `parts` is a plain object so this module knows nothing of the memory layer. Reading
  * verifies every checksum before returning anything.
  */
-import { strFromU8, strToU8, unzipSync, zipSync, type Zippable } from 'fflate';
+import { strFromU8, strToU8, zipSync, type Zippable } from 'fflate';
 import { decryptArchive, encryptArchive, isEncryptedArchive } from './archive-crypto';
 import {
   ARCHIVE_FORMAT_VERSION,
@@ -30,6 +30,7 @@ import {
 } from './archive-manifest';
 import { TransferError } from './errors';
 import { f32Bytes, f32From, sha256All } from './archive-bytes';
+import { inflateEntry, listZip, readZip, type ReadZipOptions, type ZipLimits } from './zip';
 
 export interface ArchiveModelParts {
   id: string;
@@ -63,9 +64,11 @@ export interface WriteArchiveOptions {
   signal?: AbortSignal;
 }
 
-export interface ReadArchiveOptions {
+export interface ReadArchiveOptions extends ZipLimits {
   passphrase?: string;
   signal?: AbortSignal;
+  /** Called with the bytes inflated so far (tests count them). */
+  onInflated?: (bytes: number) => void;
 }
 
 export interface ReadArchiveResult {
@@ -179,26 +182,13 @@ export async function writeArchive(
   return encryptArchive(zip, options.passphrase, options.iterations);
 }
 
-function openZip(bytes: Uint8Array): Map<string, Uint8Array> {
-  if (!(bytes[0] === 0x50 && bytes[1] === 0x4b)) {
-    throw new TransferError('archive-not-archive', 'The file is not a Visio Memoria export.');
-  }
-  try {
-    return new Map(Object.entries(unzipSync(bytes)).filter(([path]) => !path.endsWith('/')));
-  } catch (cause) {
-    throw new TransferError('archive-truncated', 'The export file is truncated or damaged.', {
-      cause,
-    });
-  }
-}
+/** The names this format defines (crops: paths chosen by the writer, in a safe alphabet). */
+const FORMAT_NAME =
+  /^(sqlite\.db|emb\/[^/]+\/(\d+\.ids\.json|(unl\/)?\d+\.f32)|faiss\/[^/]+\.(index|mapping\.json)|crops\/[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*)$/;
+/** The manifest lists every entry: 64 MiB is room for hundreds of thousands of them. */
+const MAX_MANIFEST_BYTES = 64 * 2 ** 20;
 
-function readManifest(files: Map<string, Uint8Array>): Record<string, unknown> {
-  const bytes = files.get(MANIFEST);
-  if (!bytes)
-    throw new TransferError(
-      'archive-not-archive',
-      'The zip has no manifest: it is not a Visio Memoria export.',
-    );
+function readManifest(bytes: Uint8Array): Record<string, unknown> {
   try {
     const json: unknown = JSON.parse(strFromU8(bytes));
     if (typeof json !== 'object' || json === null || Array.isArray(json))
@@ -211,13 +201,67 @@ function readManifest(files: Map<string, Uint8Array>): Record<string, unknown> {
   }
 }
 
+/**
+ * The manifest and the entries it vouches for. The manifest is inflated first; every
+ * other entry must be one it lists, with a name this format defines and the size it
+ * lists, and their total must fit the caps (zip.ts) before any of them is inflated.
+ */
+function openZip(
+  bytes: Uint8Array,
+  limits: ZipLimits & Pick<ReadZipOptions, 'onInflated' | 'maxEntries'>,
+): { raw: Record<string, unknown>; files: Map<string, Uint8Array> } {
+  if (!(bytes[0] === 0x50 && bytes[1] === 0x4b)) {
+    throw new TransferError('archive-not-archive', 'The file is not a Visio Memoria export.');
+  }
+  const zip = { code: 'archive-truncated', what: 'The export' } as const;
+  const entries = listZip(bytes, { ...zip, maxEntries: limits.maxEntries });
+  const manifestEntry = entries.find((e) => e.name === MANIFEST);
+  if (!manifestEntry)
+    throw new TransferError(
+      'archive-not-archive',
+      'The zip has no manifest: it is not a Visio Memoria export.',
+    );
+  if (manifestEntry.size > MAX_MANIFEST_BYTES) {
+    throw new TransferError(
+      'zip-too-large',
+      `The export's manifest would inflate to ${manifestEntry.size} bytes; at most ${MAX_MANIFEST_BYTES} are read. Nothing was changed.`,
+    );
+  }
+  const raw = readManifest(inflateEntry(bytes, manifestEntry, { ...zip, ...limits }));
+  // Refuse newer formats before anything else is inflated.
+  checkFormat(raw);
+  const listed = listedFiles(raw);
+  const files = readZip(bytes, {
+    ...limits,
+    ...zip,
+    select: (e) => {
+      if (e.name === MANIFEST) return 'skip';
+      const want = Object.hasOwn(listed, e.name) ? listed[e.name] : undefined;
+      if (!want) {
+        throw new TransferError(
+          'archive-unlisted-file',
+          `The export holds ${e.name}, which its manifest does not list. Nothing was changed.`,
+        );
+      }
+      if (!FORMAT_NAME.test(e.name)) {
+        return `it holds ${e.name}, a name this format does not define`;
+      }
+      if (e.size !== want.bytes) {
+        return `${e.name} declares ${e.size} bytes where the manifest lists ${want.bytes}`;
+      }
+      return 'keep';
+    },
+  });
+  return { raw, files };
+}
+
 async function verify(
   listed: Record<string, ManifestFile>,
   files: Map<string, Uint8Array>,
   signal?: AbortSignal,
 ): Promise<void> {
   for (const path of files.keys()) {
-    if (path !== MANIFEST && !Object.hasOwn(listed, path)) {
+    if (!Object.hasOwn(listed, path)) {
       throw new TransferError(
         'archive-unlisted-file',
         `The export holds ${path}, which its manifest does not list.`,
@@ -341,10 +385,8 @@ export async function readArchive(
     zip = await decryptArchive(bytes, options.passphrase);
   }
   options.signal?.throwIfAborted();
-  const opened = openZip(zip);
-  const raw = readManifest(opened);
-  // Refuse newer formats first, then verify the bytes as written, then upgrade.
-  checkFormat(raw);
+  const { raw, files: opened } = openZip(zip, options);
+  // Verify the bytes as written, then upgrade.
   await verify(listedFiles(raw), opened, options.signal);
   const { manifest, files, migratedFrom } = migrateArchive({ manifest: raw, files: opened });
   return { parts: toParts(manifest, files), manifest, migratedFrom };

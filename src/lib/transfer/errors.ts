@@ -24,6 +24,8 @@ export type TransferErrorCode =
   | 'faiss-bad-header'
   // zip containers
   | 'zip-corrupt'
+  | 'zip-bad-entry'
+  | 'zip-too-large'
   // our own export file
   | 'archive-not-archive'
   | 'archive-truncated'

@@ -51,4 +51,27 @@ describe('normaliseFolder', () => {
       'visio_memoria.db',
     ]);
   });
+
+  it('inflates only the files the import reads, and refuses a bomb among them before inflating', () => {
+    const zeros = new Uint8Array(32 * 2 ** 20);
+    let inflated = 0;
+    const onInflated = (n: number) => (inflated += n);
+    const wanted = (path: string) => /visio_memoria\.db$/.test(path);
+    const litter = zipSync({
+      'My Visio/visio_memoria.db': b(1),
+      'My Visio/video.bin': [zeros, { level: 9 }],
+    });
+    expect([...unzipOriginalFolder(litter, { wanted, onInflated, slack: 0 }).keys()]).toEqual([
+      'visio_memoria.db',
+    ]);
+    expect(inflated).toBe(1);
+    const bomb = zipSync({ 'My Visio/visio_memoria.db': [zeros, { level: 9 }] });
+    expect(() => unzipOriginalFolder(bomb, { wanted, onInflated, slack: 0 })).toThrow(
+      /would inflate to 32\.0 MB/,
+    );
+    expect(inflated).toBe(1);
+    expect(() => unzipOriginalFolder(zipSync({ '../visio_memoria.db': b(1) }))).toThrow(
+      /could point outside its folder/,
+    );
+  });
 });

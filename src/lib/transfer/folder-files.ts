@@ -4,8 +4,7 @@
  * the same way: '/' separators, no directory entries or OS litter, and the folder that
  * holds the anchor file (e.g. `visio_memoria.db`) becomes the root.
  */
-import { unzipSync } from 'fflate';
-import { TransferError } from './errors';
+import { readZip, type ZipLimits } from './zip';
 
 export type FileMap = Map<string, Uint8Array>;
 export type FileSource = FileMap | Record<string, Uint8Array> | Iterable<[string, Uint8Array]>;
@@ -52,20 +51,27 @@ export function normaliseFolder(files: FileSource, anchor: string): FileMap {
   return out;
 }
 
-/** The files of a zip archive (paths as stored; normalise with `normaliseFolder`). */
-export function unzipFiles(bytes: Uint8Array): FileMap {
-  try {
-    return new Map(Object.entries(unzipSync(bytes)));
-  } catch (cause) {
-    throw new TransferError(
-      'zip-corrupt',
-      'The zip file cannot be read: it is damaged, truncated or not a zip file.',
-      { cause },
-    );
-  }
+export interface UnzipFolderOptions extends ZipLimits {
+  /** Whether a path (as stored in the zip) is read at all; others are never inflated. */
+  wanted?: (path: string) => boolean;
+  onInflated?: (bytes: number) => void;
+}
+
+/**
+ * The files of a zip archive (paths as stored; normalise with `normaliseFolder`): only
+ * the wanted ones are inflated, after the whole directory passed zip.ts's checks.
+ */
+export function unzipFiles(bytes: Uint8Array, opts: UnzipFolderOptions = {}): FileMap {
+  const wanted = opts.wanted;
+  return readZip(bytes, {
+    ...opts,
+    code: 'zip-corrupt',
+    what: 'The zip file',
+    select: wanted ? (e) => (wanted(e.name) ? 'keep' : 'skip') : undefined,
+  });
 }
 
 /** A zip of the Python original's data folder, as a file map rooted at the folder. */
-export function unzipOriginalFolder(bytes: Uint8Array): FileMap {
-  return normaliseFolder(unzipFiles(bytes), 'visio_memoria.db');
+export function unzipOriginalFolder(bytes: Uint8Array, opts: UnzipFolderOptions = {}): FileMap {
+  return normaliseFolder(unzipFiles(bytes, opts), 'visio_memoria.db');
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { TransferError } from './errors';
 import { parseOriginalTime, readOriginalDb } from './original-db';
 import { loadSqlJs } from '../sqlite/sql';
+import { inTimeZone, ZONES } from '../../../tests/support/time-zone';
 
 async function dbBytes(sql: string): Promise<Uint8Array> {
   const SQL = await loadSqlJs();
@@ -13,7 +14,19 @@ async function dbBytes(sql: string): Promise<Uint8Array> {
 }
 
 describe('parseOriginalTime', () => {
-  it('reads naive ISO text (Python isoformat) as local time', () => {
+  it.each(ZONES)('reads naive ISO text (Python isoformat) as local time, in $zone', (z) =>
+    inTimeZone(z.zone, () => {
+      const h = z.winterOffsetH;
+      expect(new Date(Date.UTC(2026, 1, 25)).getTimezoneOffset()).toBe(-60 * h); // pinned
+      expect(parseOriginalTime('2026-02-25T14:30:05.123456')).toBe(
+        Date.UTC(2026, 1, 25, 14 - h, 30, 5, 123),
+      );
+      expect(parseOriginalTime('2026-02-25 14:30:05')).toBe(Date.UTC(2026, 1, 25, 14 - h, 30, 5));
+      expect(parseOriginalTime('2026-02-25')).toBe(Date.UTC(2026, 1, 25, -h));
+    }),
+  );
+
+  it("reads naive ISO text as the machine's local time", () => {
     expect(parseOriginalTime('2026-02-25T14:30:05.123456')).toBe(
       new Date(2026, 1, 25, 14, 30, 5, 123).getTime(),
     );

@@ -115,7 +115,7 @@ describe.skipIf(!fixture)('readPtEmbeddings on broken or hostile files', () => {
     const whole = read(join(fixture ?? '', 'pt', 'legacy-list.pt'));
     const zipped = read(join(fixture ?? '', 'pt', 'list-views.pt'));
     for (const bytes of [whole, zipped]) {
-      for (let cut = 0; cut < bytes.length; cut += 97) {
+      for (let cut = 0; cut < bytes.length; cut++) {
         expect(codeOf(() => readPtEmbeddings(bytes.subarray(0, cut)))).toMatch(/^pt-/);
       }
     }

@@ -10,7 +10,7 @@
  * Accepted content: an n×d tensor, a 1-d tensor, a list/tuple of 1-d (or 1×d) tensors, or a
  * dict holding one of those under `embeddings`. Only whitelisted globals are resolved.
  */
-import { unzipSync } from 'fflate';
+import { readZip as readZipEntries } from './zip';
 import { TransferError } from './errors';
 import { isPyCallable, pyCallable, unpickle, type PickleHooks } from './pickle';
 import {
@@ -106,10 +106,15 @@ function checkSize(storage: Storage): void {
 }
 
 function readZip(bytes: Uint8Array): unknown {
+  // A tensor file holds its data.pkl, its storages and a few small records: caps
+  // from zip.ts, relative to the .pt file's size (tensors are stored, ratio about 1).
   let files: Record<string, Uint8Array>;
   try {
-    files = unzipSync(bytes);
+    files = Object.fromEntries(
+      readZipEntries(bytes, { code: 'pt-truncated', what: 'The .pt file' }),
+    );
   } catch (cause) {
+    if (cause instanceof TransferError && cause.code !== 'pt-truncated') throw cause;
     throw new TransferError(
       'pt-truncated',
       'The .pt file is an incomplete zip archive (truncated or damaged).',

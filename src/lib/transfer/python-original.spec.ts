@@ -7,8 +7,10 @@ import {
   readF32Rows,
   readFolder,
 } from '../../../tests/fixtures/python-original/fixture.ts';
+import { inTimeZone, ZONES } from '../../../tests/support/time-zone';
 import { TransferError } from './errors';
 import {
+  originalModel,
   readPythonOriginal,
   readPythonOriginalZip,
   type OriginalImportPlan,
@@ -218,6 +220,13 @@ describe.skipIf(!fixture)('readPythonOriginal on folders written like FaceDataba
     const orphan = plan.unlabeled.find((u) => u.originalId === null)!;
     expect(orphan).toMatchObject({ fileName: '2027-01-02_03-04-05_1', reviewed: false });
     expect(orphan.timestampMs).toBe(new Date(2027, 0, 2, 3, 4, 5).getTime());
+    // Its name is a local time: pinned in two zones, it is that wall-clock time there.
+    for (const z of ZONES) {
+      const there = await inTimeZone(z.zone, () => readPythonOriginal(files));
+      expect(there.unlabeled.find((u) => u.originalId === null)!.timestampMs, z.zone).toBe(
+        Date.UTC(2027, 0, 2, 3 - z.winterOffsetH, 4, 5),
+      );
+    }
     expect(orphan.png).toBe(png);
     const controller = new AbortController();
     controller.abort();
@@ -237,5 +246,14 @@ describe('readPythonOriginalZip without a fixture', () => {
   it('rejects a zip without visio_memoria.db', async () => {
     const zip = zipSync({ 'photos/a.png': new Uint8Array(4) });
     expect(await codeOf(readPythonOriginalZip(zip))).toBe('original-no-db');
+  });
+});
+
+describe('originalModel', () => {
+  it('names the model from the dimension found, and none for a dimension no model gives', () => {
+    expect(originalModel(768)).toEqual({ modelId: 'dinov3-vitb16', modelName: 'DINOv3 ViT-B/16' });
+    expect(originalModel(384)).toEqual({ modelId: 'dinov3-vits16', modelName: 'DINOv3 ViT-S/16' });
+    // 512-d: the preview must not call it DINOv3 ViT-B/16 while warning that no model matches.
+    expect(originalModel(512)).toEqual({ modelId: 'python-original-512d', modelName: null });
   });
 });

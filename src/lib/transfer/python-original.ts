@@ -25,10 +25,21 @@ export type { OriginalUnlabeled };
 export const ORIGINAL_DB_NAME = 'visio_memoria.db';
 /** The original's `embed_dim` default: DINOv3 ViT-B/16. */
 const DEFAULT_DIM = 768;
-const MODEL_BY_DIM: Readonly<Record<number, string>> = {
-  768: 'dinov3-vitb16',
-  384: 'dinov3-vits16',
+const MODEL_BY_DIM: Readonly<Record<number, { id: string; name: string }>> = {
+  768: { id: 'dinov3-vitb16', name: 'DINOv3 ViT-B/16' },
+  384: { id: 'dinov3-vits16', name: 'DINOv3 ViT-S/16' },
 };
+
+/**
+ * The model the original's vectors came from, told by their dimension alone (the
+ * original records no model): a name only for a dimension a known model gives.
+ */
+export function originalModel(dim: number): { modelId: string; modelName: string | null } {
+  const known = Object.hasOwn(MODEL_BY_DIM, dim) ? MODEL_BY_DIM[dim] : undefined;
+  return known
+    ? { modelId: known.id, modelName: known.name }
+    : { modelId: `python-original-${dim}d`, modelName: null };
+}
 
 export interface OriginalPerson extends DbPerson {
   embeddings: Float32Array[];
@@ -39,6 +50,8 @@ export interface OriginalPerson extends DbPerson {
 export interface OriginalImportPlan {
   source: 'visio-memoria-python';
   modelId: string;
+  /** The model's name, or null when the dimension matches no known model. */
+  modelName: string | null;
   dim: number;
   persons: OriginalPerson[];
   sightings: DbSighting[];
@@ -181,13 +194,14 @@ export async function readPythonOriginal(
     warnings.push(`No embeddings were found; assuming ${dim}-d vectors.`);
   }
   if (faiss && !faiss.agrees) warnings.push(`The saved FAISS index is rebuilt: ${faiss.reason}.`);
-  const modelId = MODEL_BY_DIM[dim] ?? `python-original-${dim}d`;
-  if (!MODEL_BY_DIM[dim]) {
+  const { modelId, modelName } = originalModel(dim);
+  if (!modelName) {
     warnings.push(`The embeddings are ${dim}-d, which matches no known model.`);
   }
   return {
     source: 'visio-memoria-python',
     modelId,
+    modelName,
     dim,
     persons,
     sightings: db.sightings,

@@ -33,3 +33,14 @@ export function formatBytes(n: number): string {
 export function plural(n: number, one: string, many = `${one}s`): string {
   return `${n.toLocaleString()} ${n === 1 ? one : many}`;
 }
+
+/**
+ * A person's name inside a sentence built as a string (toasts, announcements,
+ * attributes, joined lists), between FSI (U+2068) and PDI (U+2069): the name
+ * keeps its own direction, and a direction override inside it (even one stored
+ * before names were checked) ends at the PDI instead of reversing what follows.
+ * In markup, names go in <bdi> instead.
+ */
+export function isolate(name: string): string {
+  return `\u2068${name}\u2069`;
+}

@@ -27,7 +27,8 @@ export async function labelFirstGroup(page: Page, name: string): Promise<void> {
   await expect(group).toBeVisible();
   await group.getByTestId('name-input').fill(name);
   await group.getByRole('button', { name: 'Save' }).click();
-  await expect(page.getByText(new RegExp(`as ${escape(name)}\\.`))).toBeVisible();
+  // The toast isolates the name between FSI (U+2068) and PDI (U+2069).
+  await expect(page.getByText(new RegExp(`as \u2068${escape(name)}\u2069\\.`))).toBeVisible();
 }
 
 function escape(s: string): string {

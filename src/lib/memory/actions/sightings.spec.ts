@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { MemoryError } from '../errors';
 import { DEFAULTS } from '../store/open';
 import {
@@ -22,7 +22,9 @@ async function withPerson(opts: TestOpen = {}) {
   return { db, id };
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+afterEach(() => {
+  vi.useRealTimers();
+});
 
 describe('visits (observe)', () => {
   it('defaults: a 5-minute gap, writes within 2 s', () => {
@@ -54,9 +56,15 @@ describe('visits (observe)', () => {
 
   it('batched writes reach storage within the flush interval, not per frame', async () => {
     const name = uniqueName();
+    // The memory's timers are faked: the flush is due at 150 ms of its time, however
+    // slow the machine (IndexedDB runs on setImmediate, untouched).
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     const { db, id } = await withPerson({ name, sightingFlushMs: 150 });
     for (let i = 0; i < 20; i++) await db.observe(id, 0.9, 10 * MIN + i * 100);
-    await sleep(600);
+    await vi.advanceTimersByTimeAsync(149);
+    expect((await db.getPerson(id)).visitCount).toBe(1); // 20 frames, nothing written yet
+    await vi.advanceTimersByTimeAsync(1);
+    // getPerson runs on the memory's queue, after the flush the timer queued.
     expect((await db.getPerson(id)).visitCount).toBe(2);
     // It was written: a crash now keeps it.
     await db.close({ flush: false });

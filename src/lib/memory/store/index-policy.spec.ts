@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadFaiss } from '../../faiss';
 import type { MemoryEvent } from '../types';
-import { IVF_MIN_VECTORS } from './vector-index';
+import { IVF_MIN_VECTORS, VectorIndex } from './vector-index';
 import {
   near,
   openTest,
@@ -47,6 +47,32 @@ describe('index policy (invariant 4)', () => {
     await db.deletePerson(id);
     expect(await db.stats()).toMatchObject({ indexType: 'IndexFlatIP', ntotal: 4999 });
     expect((await db.findMatch(v)).personId).toBeNull();
+  });
+
+  it("nlist = min(100, n/10) and nprobe = 10, the original's contract, at n around 5,000 and above", async () => {
+    const faiss = await loadFaiss();
+    const all = randomMatrix(20_000, DIM, rng(55));
+    for (const n of [4_999, 5_000, 5_001, 5_999, 9_999, 10_000, 12_345, 20_000]) {
+      const ids = Array.from({ length: n }, (_, i) => i + 1);
+      const index = VectorIndex.build(faiss, DIM, ids, all.subarray(0, n * DIM));
+      const ivf = n >= 5_000;
+      expect(index.kind, `n = ${n}`).toBe(ivf ? 'IndexIVFFlat' : 'IndexFlatIP');
+      // min(100, n/10) is 100 for every n from 1,000 on, so for every IVF index.
+      expect(index.nlist, `n = ${n}`).toBe(ivf ? 100 : 0);
+      expect(index.nprobe, `n = ${n}`).toBe(ivf ? 10 : 0);
+      expect(index.ntotal).toBe(n);
+      // A checkpoint read back keeps both (nprobe is not in FAISS's file: it is set again).
+      const back = VectorIndex.fromBytes(faiss, index.toBytes(), DIM, index.kind);
+      expect([back.nlist, back.nprobe], `n = ${n}, from bytes`).toEqual([
+        index.nlist,
+        index.nprobe,
+      ]);
+      back.dispose();
+      index.dispose();
+    }
+    // And the open memory reports it.
+    const { db } = await memoryWith(IVF_MIN_VECTORS + 10);
+    expect(await db.stats()).toMatchObject({ indexType: 'IndexIVFFlat', nlist: 100 });
   });
 
   it('IVF search agrees with exact Flat search (recall@1)', async () => {

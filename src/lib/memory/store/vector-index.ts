@@ -44,6 +44,12 @@ export class VectorIndex {
     return inner instanceof this.faiss.IndexIVFFlat ? inner.nlist : 0;
   }
 
+  /** IVF lists probed per search (0 for flat). */
+  get nprobe(): number {
+    const inner = this.map.index;
+    return inner instanceof this.faiss.IndexIVFFlat ? inner.nprobe : 0;
+  }
+
   /** True when the vector count has crossed the policy line since it was built. */
   get outOfPolicy(): boolean {
     return kindFor(this.ntotal) !== this.kind;

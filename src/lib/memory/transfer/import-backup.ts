@@ -16,6 +16,7 @@ import type { SampleSource } from '../types';
 import type { UnlabeledRow } from '../actions/labelling';
 import { cropType } from './backup-format';
 import { storedCrop, type StoredCrop } from '../store/crop';
+import { storageLeft } from './storage-left';
 
 const SOURCES = new Set<SampleSource>(['label', 'import', 'enrol']);
 
@@ -107,7 +108,13 @@ export async function backupSource(
   const crops = new Map<string, StoredCrop>();
   for (const [path, bytes] of parts.crops) {
     const m = /^(unl\/)?(\d+)\.[A-Za-z0-9]+$/.exec(path);
-    if (m) crops.set(`${m[1] ?? ''}${m[2]}`, storedCrop(bytes, cropType(bytes, path)));
+    if (!m) {
+      throw new TransferError(
+        'import-bad-data',
+        `The backup holds crops/${path}, which is not a face image this app writes. Nothing was changed.`,
+      );
+    }
+    crops.set(`${m[1] ?? ''}${m[2]}`, storedCrop(bytes, cropType(bytes, path)));
   }
   let missingCrops = 0;
   const samples = db.samples.map((s) => {
@@ -185,7 +192,11 @@ export async function previewBackup(
   opts: PreviewBackupOptions = {},
 ): Promise<ImportPreview> {
   const bytes = file instanceof Uint8Array ? file : new Uint8Array(await file.arrayBuffer());
-  const read = await readArchive(bytes, { passphrase: opts.passphrase, signal: opts.signal });
+  const read = await readArchive(bytes, {
+    passphrase: opts.passphrase,
+    signal: opts.signal,
+    availableBytes: await storageLeft(),
+  });
   const source = await backupSource(read.parts);
   return stageImport(core, {
     source,

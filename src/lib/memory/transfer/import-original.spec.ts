@@ -7,6 +7,7 @@ import {
   readF32Rows,
   readFolder,
 } from '../../../../tests/fixtures/python-original/fixture.ts';
+import { loadSqlJs } from '../../sqlite/sql';
 import { faissKey } from '../store/keys';
 import type { Checkpoint } from '../store/checkpoint';
 import {
@@ -53,6 +54,7 @@ describe.skipIf(!fixture)('import of the Python original (through FaceDatabase)'
     const db = await memory({ name });
     const want = expectedOf('folder');
     const preview = await db.previewOriginal(files('folder'));
+    expect(preview.file).toMatchObject({ modelId: MODEL, modelName: 'DINOv3 ViT-B/16', dim: 768 });
     expect(preview).toMatchObject({
       kind: 'python-original',
       mode: 'restore',
@@ -193,3 +195,25 @@ describe.skipIf(!fixture)('import of the Python original (through FaceDatabase)'
 function prefixed(map: Map<string, Uint8Array>): Record<string, Uint8Array> {
   return Object.fromEntries([...map].map(([k, v]) => [`backup/${k}`, v]));
 }
+
+describe('import of the Python original: names', () => {
+  it('a name with a direction override (U+202E) refuses the whole import, nothing changed', async () => {
+    const SQL = await loadSqlJs();
+    const sql = new SQL.Database();
+    sql.run('CREATE TABLE persons (id INTEGER PRIMARY KEY, name TEXT)');
+    sql.run("INSERT INTO persons (id, name) VALUES (1, 'Ann'), (2, ?)", ['Bob\u202e']);
+    const dbFile = sql.export();
+    sql.close();
+    const name = uniqueName();
+    const db = await memory({ name });
+    await db.importPersons([{ name: 'Zoe', embeddings: [randomUnit(768, rng(2))] }]);
+    await db.flush();
+    const before = await dumpStore(name);
+    const error = await db.previewOriginal({ files: [['visio_memoria.db', dbFile]] }).then(
+      () => null,
+      (e: unknown) => e as Error,
+    );
+    expect(error?.message).toMatch(/unusable name .*U\+202E/);
+    expect(await dumpStore(name)).toEqual(before);
+  });
+});

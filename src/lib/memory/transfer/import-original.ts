@@ -23,6 +23,7 @@ import { storedCrop } from '../store/crop';
 import { liveSampleCount } from '../store/index-restore';
 import type { ImportSource, SourceSample, SourceSighting, SourceUnlabeled } from './import-source';
 import type { Merger } from './import-merge';
+import { storageLeft } from './storage-left';
 import { stageImport, type FaissPlan, type ImportPreview } from './import-run';
 import { kindFor, VectorIndex } from '../store/vector-index';
 
@@ -42,8 +43,12 @@ export async function readOriginalInput(
   opts: ReadOriginalOptions = {},
 ): Promise<OriginalImportPlan> {
   let files: FileMap;
-  if ('zip' in input) files = unzipOriginalFolder(await bytesOf(input.zip));
-  else {
+  if ('zip' in input) {
+    files = unzipOriginalFolder(await bytesOf(input.zip), {
+      wanted: (path) => WANTED.test(path),
+      availableBytes: await storageLeft(),
+    });
+  } else {
     files = new Map();
     for (const [path, file] of input.files) {
       opts.signal?.throwIfAborted();
@@ -230,6 +235,7 @@ export async function previewOriginal(
       sightings: plan.counts.sightings,
       unlabeled: plan.counts.unlabeledPending,
       modelId: plan.modelId,
+      modelName: plan.modelName,
       dim: plan.dim,
     },
     settings: null,
