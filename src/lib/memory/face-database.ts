@@ -38,6 +38,8 @@ import type { MemoryCore } from './store/core';
 import { READ_ONLY_MESSAGE } from './errors';
 import { openCore, type OpenOptions } from './store/open';
 import * as labelling from './actions/labelling';
+import * as negatives from './actions/negatives';
+import type { NegativeInfo, NotThisPersonResult, NotThisPersonTarget } from './actions/negatives';
 import * as personEdits from './actions/person-edits';
 import * as queries from './actions/queries';
 import type { DayCount } from './actions/queries';
@@ -129,8 +131,17 @@ export class FaceDatabase {
   recordSighting: (personId: number, similarity: number) => Promise<void> = this.#write(
     sightings.recordSighting,
   );
-  observe: (personId: number, similarity: number, atMs?: number) => Promise<{ newVisit: boolean }> =
-    this.#write(sightings.observe);
+  observe: (
+    personId: number,
+    similarity: number,
+    atMs?: number,
+    confidence?: number,
+  ) => Promise<{ newVisit: boolean }> = this.#write(sightings.observe);
+  /** Stores that a live box, waiting face or sample is not `personId`; later searches respect it. */
+  notThisPerson: (target: NotThisPersonTarget, personId?: number) => Promise<NotThisPersonResult> =
+    this.#write(negatives.notThisPerson);
+  /** A person's "not this person" negatives, newest first. */
+  negativesOf: (personId: number) => Promise<NegativeInfo[]> = this.#read(negatives.negativesOf);
   /** The match threshold (a setting, not stored here), changed at once for the next search. */
   setThreshold: (thresholdCosine: number) => Promise<void> = this.#write(search.setThreshold);
   /** The live view's one call per frame: identify, record sightings, queue strangers. */
@@ -305,6 +316,7 @@ export class FaceDatabase {
       );
     }
     sightings.cancelScheduledSightings(this.#core);
+    negatives.forgetTracks(this.#core);
     await this.#core.shut();
     await this.#core.maintenanceTail;
     this.#core.index.dispose();
