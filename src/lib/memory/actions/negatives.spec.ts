@@ -144,6 +144,26 @@ describe('notThisPerson', () => {
     expect((await db.verify()).ok).toBe(true);
   });
 
+  it('verify() reports a negative whose embedding is missing, or a stray one', async () => {
+    const { db, x, idAda, name } = await setup();
+    const u = await db.queueUnlabeled(null, x);
+    const { negativeId } = await db.notThisPerson({ unlabeledId: u }, idAda);
+    expect((await db.verify()).ok).toBe(true);
+    await db.close();
+    await tamper(name, negativeEmbKey(negativeId), undefined);
+    await tamper(name, negativeEmbKey(negativeId + 1), new Float32Array(DIM));
+    const again = await openTest({ name, dim: DIM });
+    opened.push(again);
+    const report = await again.verify();
+    expect(report.ok).toBe(false);
+    expect(report.problems).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining(`negative ${negativeId} of Ada`),
+        expect.stringContaining(`neg/${negativeId + 1} is stored but belongs to nothing`),
+      ]),
+    );
+  });
+
   it('bad input gets a clear message and changes nothing', async () => {
     const { db, idAda, name } = await setup();
     const before = await dumpStore(name);
