@@ -81,6 +81,17 @@ describe('notThisPerson', () => {
     expect(next!.personId).toBeNull();
   });
 
+  it('a face labelled as her by mistake, then "not Ada" on its live box: no longer her', async () => {
+    const { db, r, ada, x, idAda } = await setup();
+    await db.labelFace(await db.queueUnlabeled(null, x), 'Ada'); // the wrong label
+    const [seen] = await db.recognise([live(near(x, 0.05, r), 2)], 0);
+    expect(seen!.similarity).toBeGreaterThan(0.99);
+    await db.notThisPerson({ trackId: 2 }, idAda);
+    expect((await db.findMatch(x)).personId).toBeNull();
+    expect((await db.findMatch(near(x, 0.1, r))).personId).toBeNull();
+    expect((await db.findMatch(near(ada, 0.2, r))).personId).toBe(idAda);
+  });
+
   it('the next candidate above the threshold becomes the match', async () => {
     const { db, x, idAda } = await setup();
     const idX2 = await db.labelFace(await db.queueUnlabeled(null, near(x, 0.3, rng(5))), 'Xan');

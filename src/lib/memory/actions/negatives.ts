@@ -3,9 +3,9 @@
  * negative pair (a `negatives` row, its embedding under neg/<id>), and every
  * later search (identify, findMatch, findTopK, suggestForUnlabeled) drops P
  * from a face's candidates when that face's cosine to one of P's negatives is
- * at least the match threshold and higher than to any sample of P (the bound
- * is in search.ts searchPeople): it is the face the user corrected, or one
- * more like it than like P, so it is not P either. If P was the best match,
+ * at least the match threshold and at least its cosine to P's best sample
+ * minus 0.05 (the bound: search.ts searchPeople, NEGATIVE_MARGIN): it is the
+ * face the user corrected, or one about as like it as like P, so it is not P. If P was the best match,
  * the next candidate becomes the match when it reaches the threshold, else
  * the face is unknown.
  *

@@ -73,14 +73,24 @@ function dotAt(a: Float32Array, b: Float32Array, offset: number): number {
 }
 
 /**
+ * How much closer to P's samples than to P's negative a face must be to stay
+ * P (cosine). Real faces of P are typically 0.2+ closer to P's photos than to
+ * a lookalike the user rejected; a face the user rejected right after it was
+ * labelled as P (the same picture as P's sample) is as close to both, and the
+ * user's latest word wins: it is not P.
+ */
+export const NEGATIVE_MARGIN = 0.05;
+
+/**
  * topPeople with "not this person" respected (actions/negatives.ts): person P
  * is dropped from a query's candidates when the query's cosine to one of P's
- * negatives is at least the match threshold AND higher than its similarity to
- * P (P's best sample): the face is more like the one the user said is not P
- * than like any photo of P. The second condition keeps P's own faces: the
- * corrected face matched P, so P's photos are often above the threshold to it
- * too, but they are closer to P's samples. Searches k + (people with
- * negatives) deep so that k remain when some are dropped.
+ * negatives is at least the match threshold AND at least its similarity to P
+ * (P's best sample) minus NEGATIVE_MARGIN: the face is (about) as like the
+ * one the user said is not P as any photo of P. The second condition keeps
+ * P's own faces: the corrected face matched P, so P's photos are often above
+ * the threshold to it too, but they are clearly closer to P's samples.
+ * Searches k + (people with negatives) deep so that k remain when some are
+ * dropped.
  */
 export async function searchPeople(
   core: MemoryCore,
@@ -96,7 +106,7 @@ export async function searchPeople(
         (c) =>
           !negatives.get(c.personId)?.some((n) => {
             const s = dotAt(n, queries, qi * dim);
-            return s >= threshold && s > c.similarity;
+            return s >= threshold && s + NEGATIVE_MARGIN >= c.similarity;
           }),
       )
       .slice(0, k),
