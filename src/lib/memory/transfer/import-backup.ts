@@ -34,7 +34,13 @@ interface Rows {
     has_crop: number;
     source: string;
   }>;
-  sightings: Array<{ id: number; person_id: number; timestamp: number; similarity: number }>;
+  sightings: Array<{
+    id: number;
+    person_id: number;
+    timestamp: number;
+    similarity: number;
+    confidence: number | null;
+  }>;
   unlabeled: Array<UnlabeledRow & { sample_id: number | null }>;
 }
 
@@ -61,7 +67,10 @@ async function readBackupDb(sqlite: Uint8Array): Promise<Rows> {
         db,
         'SELECT id, person_id, model_id, created, has_crop, source FROM samples ORDER BY id',
       ),
-      sightings: rows(db, 'SELECT id, person_id, timestamp, similarity FROM sightings ORDER BY id'),
+      sightings: rows(
+        db,
+        'SELECT id, person_id, timestamp, similarity, confidence FROM sightings ORDER BY id',
+      ),
       unlabeled: rows(db, 'SELECT * FROM unlabeled ORDER BY id'),
     };
   } catch (error) {
@@ -166,6 +175,7 @@ export async function backupSource(
       personKey: g.person_id,
       timestampMs: g.timestamp,
       similarity: g.similarity,
+      confidence: g.confidence,
     })),
     unlabeled,
     models,

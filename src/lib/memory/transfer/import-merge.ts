@@ -261,6 +261,7 @@ export class Merger {
         person_id: personId,
         timestamp: g.timestampMs,
         similarity: g.similarity,
+        confidence: g.confidence ?? null,
       });
       this.counts.sightings++;
     }

@@ -37,6 +37,8 @@ export interface SourceSighting {
   personKey: number;
   timestampMs: number;
   similarity: number;
+  /** The decision's confidence (null: not stored, as in older exports and the original). */
+  confidence?: number | null;
 }
 
 export interface SourceUnlabeled {
