@@ -17,6 +17,8 @@
  *   observe          recordSighting for the camera: one visit per presence, writes batched
  *   queueUnknown     queueUnlabeled that groups similar unknown faces (a full group takes no more)
  *   labelFaces       labelFace for a group of waiting faces at once
+ *   notThisPerson    "this face is not P" (a live box, a waiting face, a sample),
+ *                    stored as a negative and respected by every later search
  *   suggestForUnlabeled, discardUnlabeled, people, upkeep, model change and
  *   transfer: in their sections below, one line each.
  *
