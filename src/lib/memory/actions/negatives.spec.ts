@@ -192,6 +192,37 @@ describe('notThisPerson', () => {
   });
 });
 
+describe('export and import carry the negatives', () => {
+  it('a restore into an empty memory and a merge into another both respect them', async () => {
+    const { db, x, idAda, r } = await setup();
+    await db.recognise([live(x, 5)], 0);
+    await db.notThisPerson({ trackId: 5 }, idAda);
+    const { file } = await db.exportArchive({ settings: {} });
+
+    const copy = await openTest({ dim: DIM });
+    opened.push(copy);
+    const preview = await copy.previewImport(file);
+    await copy.applyImport(preview.id);
+    const ada = (await copy.listPersons()).find((p) => p.name === 'Ada')!;
+    expect(await copy.negativesOf(ada.id)).toEqual([
+      expect.objectContaining({ source: 'live', modelId: 'test-model' }),
+    ]);
+    expect((await copy.findMatch(x)).personId).toBeNull();
+    expect((await copy.verify()).ok).toBe(true);
+    // The same file again adds no second negative.
+    await copy.applyImport((await copy.previewImport(file)).id);
+    expect(await copy.negativesOf(ada.id)).toHaveLength(1);
+
+    // Into a memory that has its own Ada: the negative joins her (matched by name).
+    const other = await openTest({ dim: DIM });
+    opened.push(other);
+    const hers = await other.labelFace(await other.queueUnlabeled(null, near(x, 0.3, r)), 'ada');
+    await other.applyImport((await other.previewImport(file)).id);
+    expect(await other.negativesOf(hers)).toHaveLength(1);
+    expect((await other.verify()).ok).toBe(true);
+  });
+});
+
 describe('schema 1 → 2', () => {
   it('an old memory opens migrated: negatives table and sighting confidence, nothing lost', async () => {
     const { db, idAda, x, name } = await setup();

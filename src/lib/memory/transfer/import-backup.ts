@@ -42,6 +42,13 @@ interface Rows {
     confidence: number | null;
   }>;
   unlabeled: Array<UnlabeledRow & { sample_id: number | null }>;
+  negatives: Array<{
+    id: number;
+    person_id: number;
+    model_id: string;
+    source: string;
+    created: number;
+  }>;
 }
 
 async function readBackupDb(sqlite: Uint8Array): Promise<Rows> {
@@ -72,6 +79,11 @@ async function readBackupDb(sqlite: Uint8Array): Promise<Rows> {
         'SELECT id, person_id, timestamp, similarity, confidence FROM sightings ORDER BY id',
       ),
       unlabeled: rows(db, 'SELECT * FROM unlabeled ORDER BY id'),
+      // An older backup's copy was migrated above: its table exists and is empty.
+      negatives: rows(
+        db,
+        'SELECT id, person_id, model_id, source, created FROM negatives ORDER BY id',
+      ),
     };
   } catch (error) {
     if (error instanceof TransferError) throw error;
@@ -136,6 +148,21 @@ export async function backupSource(
   });
   if (missingCrops)
     warnings.push(`${missingCrops} face image(s) listed in the backup are missing.`);
+  const negativeVectors = new Map(parts.models.map((m) => [m.id, m.negatives]));
+  const negatives = db.negatives.flatMap((n) => {
+    const embedding = negativeVectors.get(n.model_id)?.get(n.id);
+    return embedding
+      ? [
+          {
+            personKey: n.person_id,
+            modelId: n.model_id,
+            source: n.source,
+            createdMs: n.created,
+            embedding,
+          },
+        ]
+      : [];
+  });
   const unlabeledVectors = new Map(parts.models.map((m) => [m.id, m.unlabeled]));
   let noEmbedding = 0;
   const unlabeled: SourceUnlabeled[] = db.unlabeled.map((u) => {
@@ -178,6 +205,7 @@ export async function backupSource(
       confidence: g.confidence,
     })),
     unlabeled,
+    negatives,
     models,
     keepIds: true,
     warnings,
