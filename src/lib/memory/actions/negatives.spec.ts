@@ -144,6 +144,22 @@ describe('notThisPerson', () => {
     expect((await again.findMatch(x)).personId).toBeNull();
   });
 
+  it('another model keeps them unused; switching back uses them again', async () => {
+    const { db, x, idAda, name } = await setup();
+    await db.recognise([live(x, 6)], 0);
+    await db.notThisPerson({ trackId: 6 }, idAda);
+    await db.close();
+    const other = await openTest({ name, dim: 16, modelId: 'other-model' });
+    expect(await other.negativesOf(idAda)).toEqual([
+      expect.objectContaining({ modelId: 'test-model' }),
+    ]);
+    expect((await other.verify()).ok).toBe(true);
+    await other.close();
+    const back = await openTest({ name, dim: DIM });
+    opened.push(back);
+    expect((await back.findMatch(x)).personId).toBeNull();
+  });
+
   it('deleting the person deletes their negatives; merging moves them', async () => {
     const { db, x, idAda, idBo, name } = await setup();
     const u = await db.queueUnlabeled(null, x);
