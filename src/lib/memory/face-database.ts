@@ -17,6 +17,8 @@
  *   observe          recordSighting for the camera: one visit per presence, writes batched
  *   queueUnknown     queueUnlabeled that groups similar unknown faces (a full group takes no more)
  *   labelFaces       labelFace for a group of waiting faces at once
+ *   notThisPerson    "this face is not P" (a live box, a waiting face, a sample),
+ *                    stored as a negative and respected by every later search
  *   suggestForUnlabeled, discardUnlabeled, people, upkeep, model change and
  *   transfer: in their sections below, one line each.
  *
@@ -38,6 +40,8 @@ import type { MemoryCore } from './store/core';
 import { READ_ONLY_MESSAGE } from './errors';
 import { openCore, type OpenOptions } from './store/open';
 import * as labelling from './actions/labelling';
+import * as negatives from './actions/negatives';
+import type { NegativeInfo, NotThisPersonResult, NotThisPersonTarget } from './actions/negatives';
 import * as personEdits from './actions/person-edits';
 import * as queries from './actions/queries';
 import type { DayCount } from './actions/queries';
@@ -130,8 +134,17 @@ export class FaceDatabase {
   recordSighting: (personId: number, similarity: number) => Promise<void> = this.#write(
     sightings.recordSighting,
   );
-  observe: (personId: number, similarity: number, atMs?: number) => Promise<{ newVisit: boolean }> =
-    this.#write(sightings.observe);
+  observe: (
+    personId: number,
+    similarity: number,
+    atMs?: number,
+    confidence?: number,
+  ) => Promise<{ newVisit: boolean }> = this.#write(sightings.observe);
+  /** Stores that a live box, waiting face or sample is not `personId`; later searches respect it. */
+  notThisPerson: (target: NotThisPersonTarget, personId?: number) => Promise<NotThisPersonResult> =
+    this.#write(negatives.notThisPerson);
+  /** A person's "not this person" negatives, newest first. */
+  negativesOf: (personId: number) => Promise<NegativeInfo[]> = this.#read(negatives.negativesOf);
   /** The match threshold (a setting, not stored here), changed at once for the next search. */
   setThreshold: (thresholdCosine: number) => Promise<void> = this.#write(search.setThreshold);
   /** The live view's one call per frame: identify, record sightings, queue strangers. */
@@ -306,6 +319,7 @@ export class FaceDatabase {
       );
     }
     sightings.cancelScheduledSightings(this.#core);
+    negatives.forgetTracks(this.#core);
     await this.#core.shut();
     await this.#core.maintenanceTail;
     this.#core.index.dispose();

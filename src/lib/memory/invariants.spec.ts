@@ -53,6 +53,8 @@ const ACTIONS: Array<[string, (s: Setup) => Promise<unknown>]> = [
   ['deleteSample', (s) => s.db.deleteSample(s.sa1)],
   ['moveSample', (s) => s.db.moveSample(s.sa1, s.idb)],
   ['importPersons', (s) => s.db.importPersons([{ name: 'E', embeddings: [randomUnit(DIM, s.r)] }])],
+  ['notThisPerson (queued face)', (s) => s.db.notThisPerson({ unlabeledId: s.pending }, s.idb)],
+  ['notThisPerson (sample)', (s) => s.db.notThisPerson({ sampleId: s.sa2 })],
 ];
 
 /** What the open memory shows: people, queue, counts and search results. */
@@ -60,6 +62,7 @@ async function view(s: Setup) {
   return {
     persons: await s.db.listPersons(),
     details: await Promise.all((await s.db.listPersons()).map((p) => s.db.getPerson(p.id))),
+    negatives: await Promise.all((await s.db.listPersons()).map((p) => s.db.negativesOf(p.id))),
     queue: await s.db.getUnlabeled(),
     stats: await s.db.stats(),
     top: await s.db.identify([s.a, s.b], 5),

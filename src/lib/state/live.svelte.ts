@@ -121,6 +121,27 @@ export class LiveState {
     if (this.visionStatus === 'ready') await this.vision.resetTracker();
   }
 
+  /**
+   * "Not this person" on a named live box: the memory stores the track's last
+   * face as not that person (a negative), and every track is forgotten so the
+   * next frame embeds and decides again; that face is then no longer the person.
+   */
+  async notThisPerson(face: LiveFace): Promise<void> {
+    if (face.personId === null) return;
+    const name = face.name ?? 'this person';
+    try {
+      await this.memory.api.notThisPerson({ trackId: face.trackId }, face.personId);
+    } catch (error) {
+      handleError(error, `Marking the face as not ${name}`);
+      return;
+    }
+    this.faces = this.faces.map((f) =>
+      f.trackId === face.trackId ? { ...f, personId: null, name: null, pending: true } : f,
+    );
+    await this.memoryChanged();
+    this.toasts.announce(`Noted: that face is not ${name}.`);
+  }
+
   async #grab(): Promise<ImageBitmap | null> {
     const v = this.#video;
     if (this.visionStatus !== 'ready' || !this.memory.ready) return null;
@@ -152,6 +173,7 @@ export class LiveState {
           score: f.score,
           boxSidePx: Math.max(f.box.x2 - f.box.x1, f.box.y2 - f.box.y1),
           track: this.#identities.memoryOf(f.trackId),
+          trackId: f.trackId,
         })),
         [...new Set(embeddings.map((e) => e.buffer as ArrayBuffer))],
       ),

@@ -97,6 +97,19 @@ export class PeopleState {
     });
   }
 
+  /**
+   * "Not this person" on a sample: it leaves the person, goes back to the queue
+   * (with its picture) to be named again, and that face is no longer recognised
+   * as them from the next frame on.
+   */
+  notThisPerson(sampleId: number, personName: string) {
+    return this.#act(`Marking the picture as not ${personName}`, async (api) => {
+      await api.notThisPerson({ sampleId });
+      this.toasts.show(`Noted: not ${personName}. The picture is back in the queue.`, 'success');
+      this.memory.changed('queue');
+    });
+  }
+
   moveSample(sampleId: number, toId: number, toName: string) {
     return this.#act('Moving the picture', async (api) => {
       await api.moveSample(sampleId, toId);

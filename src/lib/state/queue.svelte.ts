@@ -125,6 +125,22 @@ export class QueueState {
     }, 'Labelling');
   }
 
+  /**
+   * "Not this person" on a suggestion: every face of the group is stored as
+   * not that person (one action per face), so it is no longer suggested for
+   * them nor recognised as them; the faces keep waiting for a name.
+   */
+  async notThisPerson(group: QueueGroupView, suggestion: Candidate): Promise<boolean> {
+    return this.#act(async () => {
+      for (const f of group.faces) {
+        await this.memory.api.notThisPerson({ unlabeledId: f.id }, suggestion.personId);
+      }
+      this.toasts.announce(`Noted: not ${suggestion.name}`);
+      // Recognition changed too: the live view forgets what its tracks were.
+      this.memory.changed('people');
+    }, `Marking the faces as not ${suggestion.name}`);
+  }
+
   async discard(group: QueueGroupView): Promise<boolean> {
     return this.#act(async () => {
       await this.memory.api.discardUnlabeled(group.faces.map((f) => f.id));

@@ -19,6 +19,11 @@ export interface ManifestModel {
   unlabeled: number;
   /** Whether `faiss/<id>.index` + `.mapping.json` are included. */
   faiss: boolean;
+  /**
+   * "Not this person" embeddings (`emb/<id>/neg/<negativeId>.f32`); absent in
+   * exports made before they existed, which read as none.
+   */
+  negatives?: number;
 }
 
 export interface ManifestFile {
@@ -81,6 +86,7 @@ export function validateManifest(m: Record<string, unknown>): ArchiveManifest {
       model.dim > 0 &&
       isCount(model.samples) &&
       isCount(model.unlabeled) &&
+      (model.negatives === undefined || isCount(model.negatives)) &&
       typeof model.faiss === 'boolean';
     if (!ok) throw bad('describes a model incompletely');
     if (ids.has(model.id as string)) throw bad(`lists model ${String(model.id)} twice`);

@@ -8,6 +8,8 @@
  *   emb/<model>/<personId>.ids.json     the sample id of each of those rows (format 2; without
  *                                       it, rows are in ascending sample-id order)
  *   emb/<model>/unl/<faceId>.f32        an unlabeled face's embedding
+ *   emb/<model>/neg/<negativeId>.f32    a "not this person" face's embedding (optional:
+ *                                       older exports have none)
  *   crops/<path>                        face images (PNG/WebP), paths chosen by the caller
  *   faiss/<model>.index                 FAISS write_index bytes (the memory writes its
  *                                       IndexIDMap2, whose labels are sample ids)
@@ -41,6 +43,8 @@ export interface ArchiveModelParts {
   sampleIds?: Map<number, number[]>;
   /** unlabeled face id → its embedding (dim values). */
   unlabeled: Map<number, Float32Array>;
+  /** "Not this person" negative id → its embedding (dim values); optional. */
+  negatives?: Map<number, Float32Array>;
   faiss?: { index: Uint8Array; mapping: number[] };
 }
 
@@ -127,6 +131,12 @@ export async function writeArchive(
       }
       entries.set(`emb/${model.id}/unl/${faceId}.f32`, f32Bytes(row));
     }
+    for (const [negativeId, row] of model.negatives ?? []) {
+      if (!idOk(negativeId) || row.length !== model.dim) {
+        throw badParts(`negative ${negativeId} of model ${model.id} has a malformed embedding`);
+      }
+      entries.set(`emb/${model.id}/neg/${negativeId}.f32`, f32Bytes(row));
+    }
     if (model.faiss) {
       entries.set(`faiss/${model.id}.index`, model.faiss.index);
       entries.set(`faiss/${model.id}.mapping.json`, strToU8(JSON.stringify(model.faiss.mapping)));
@@ -137,6 +147,8 @@ export async function writeArchive(
       samples,
       unlabeled: model.unlabeled.size,
       faiss: !!model.faiss,
+      // Listed only when there are some, so a memory without any exports as before.
+      ...(model.negatives?.size ? { negatives: model.negatives.size } : {}),
     });
   }
   for (const [path, bytes] of parts.crops) {
@@ -316,6 +328,12 @@ function toParts(manifest: ArchiveManifest, files: Map<string, Uint8Array>): Arc
         throw corrupt(`${path} is not a list of sample ids`);
       }
       (model.sampleIds ??= new Map()).set(Number(m[2]), ids as number[]);
+    } else if ((m = /^emb\/([^/]+)\/neg\/(\d+)\.f32$/.exec(path))) {
+      const model = models.get(m[1]!);
+      if (!model) throw corrupt(`${path} belongs to a model the manifest does not list`);
+      const vector = f32From(bytes, model.dim, path);
+      if (vector.length !== model.dim) throw corrupt(`${path} is not one embedding`);
+      (model.negatives ??= new Map()).set(Number(m[2]), vector);
     } else if ((m = /^emb\/([^/]+)\/(unl\/)?(\d+)\.f32$/.exec(path))) {
       const model = models.get(m[1]!);
       if (!model) throw corrupt(`${path} belongs to a model the manifest does not list`);
@@ -355,6 +373,7 @@ function toParts(manifest: ArchiveManifest, files: Map<string, Uint8Array>): Arc
     if (
       samples !== want.samples ||
       got.unlabeled.size !== want.unlabeled ||
+      (got.negatives?.size ?? 0) !== (want.negatives ?? 0) ||
       !!got.faiss !== want.faiss
     ) {
       throw corrupt(`the contents of model ${want.id} disagree with its manifest`);

@@ -2,7 +2,7 @@ import type { MemoryCore } from '../store/core';
 import { appendRows, isEmbRecord, takeRows, type EmbRecord } from '../store/emb-records';
 import { MemoryError } from '../errors';
 import type { IndexEffect } from '../store/journal';
-import { cropKey, embKey } from '../store/keys';
+import { cropKey, embKey, negativeEmbKey } from '../store/keys';
 import type { SqlTx } from '../../sqlite/sql';
 import { checkId, cleanName } from '../validate';
 
@@ -63,6 +63,8 @@ export function mergePersons(core: MemoryCore, fromId: unknown, intoId: unknown)
     }
     tx.run('UPDATE samples SET person_id = ? WHERE person_id = ?', [into, from]);
     tx.run('UPDATE sightings SET person_id = ? WHERE person_id = ?', [into, from]);
+    // "Face F is not `from`" holds for `into` too: they are one person now.
+    tx.run('UPDATE negatives SET person_id = ? WHERE person_id = ?', [into, from]);
     tx.run(
       `UPDATE persons SET
          first_seen = MIN(first_seen, (SELECT first_seen FROM persons WHERE id = ?1)),
@@ -76,7 +78,7 @@ export function mergePersons(core: MemoryCore, fromId: unknown, intoId: unknown)
   });
 }
 
-/** The person with every sample, embedding, crop, sighting and index row of theirs. */
+/** The person with every sample, embedding, crop, sighting, negative and index row of theirs. */
 export function deletePerson(core: MemoryCore, personId: unknown) {
   const id = checkId(personId, 'A person id');
   return core.action('delete-person', (tx) => {
@@ -90,11 +92,16 @@ export function deletePerson(core: MemoryCore, personId: unknown) {
       'UPDATE unlabeled SET sample_id = NULL WHERE sample_id IN (SELECT id FROM samples WHERE person_id = ?)',
       [id],
     );
+    const negatives = tx
+      .all<{ id: number }>('SELECT id FROM negatives WHERE person_id = ?', [id])
+      .map((r) => r.id);
     tx.run('DELETE FROM samples WHERE person_id = ?', [id]);
     tx.run('DELETE FROM sightings WHERE person_id = ?', [id]);
+    tx.run('DELETE FROM negatives WHERE person_id = ?', [id]);
     tx.run('DELETE FROM persons WHERE id = ?', [id]);
     const deletes = [
       ...models.map((m) => embKey(m, id)),
+      ...negatives.map(negativeEmbKey),
       ...samples.filter((s) => s.has_crop).map((s) => cropKey(s.id)),
     ];
     const index: IndexEffect[] = models.map((m) => ({

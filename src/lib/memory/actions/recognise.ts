@@ -14,11 +14,12 @@ import {
   type TrackMemory,
 } from '../../live/decide';
 import { identify } from './search';
+import { rememberTrack } from './negatives';
 import { observe } from './sightings';
 import { queueUnknown } from './unknowns';
 import { isCropInput, type CropInput } from '../store/crop';
 import type { Identification } from '../types';
-import type { EmbeddingInput } from '../validate';
+import { unitVector, type EmbeddingInput } from '../validate';
 
 /** One embedded face of a live frame, as the page sends it. */
 export interface RecogniseFace {
@@ -30,6 +31,12 @@ export interface RecogniseFace {
   boxSidePx: number;
   /** What the page remembers of this face's track (null: a new track). */
   track: TrackMemory | null;
+  /**
+   * The page's id for this face's track: the memory keeps the track's last
+   * embedding (bounded, see actions/negatives.ts) so that "Not this person"
+   * on its box can be stored as notThisPerson({ trackId }, personId).
+   */
+  trackId?: number | null;
 }
 
 export interface RecognisedFace extends Identification {
@@ -84,7 +91,12 @@ function checkFaces(raw: unknown): Required<RecogniseFace>[] {
     }
     const crop = face.crop ?? null;
     if (crop !== null && !isCropInput(crop)) bad("A face's crop must be an image.");
+    const trackId = face.trackId ?? null;
+    if (trackId !== null && (typeof trackId !== 'number' || !Number.isSafeInteger(trackId))) {
+      bad("A face's track id must be a whole number.");
+    }
     return {
+      trackId,
       embedding: face.embedding as EmbeddingInput,
       crop,
       score: face.score,
@@ -115,6 +127,10 @@ export async function recognise(
       opts.k ?? 3,
     ),
   );
+  faces.forEach((f) => {
+    if (f.trackId !== null)
+      rememberTrack(core, f.trackId, unitVector(f.embedding, core.config.dim), nowMs);
+  });
   const inputs = faces.map((f, i) => ({
     identification: ids[i]!,
     quality: faceQuality(f.score, f.boxSidePx),
@@ -129,7 +145,10 @@ export async function recognise(
     let newVisit = false;
     let queued = false;
     if (d.observe) {
-      ({ newVisit } = await observe(core, id.personId, id.similarity, nowMs));
+      // The one place a decision's confidence reaches the stored sighting: the
+      // decision's own when it gives one, else the match's similarity.
+      const confidence = (d as { confidence?: number }).confidence ?? id.similarity;
+      ({ newVisit } = await observe(core, id.personId, id.similarity, nowMs, confidence));
     }
     if (d.queue) {
       ({ queued } = await queueUnknown(core, face.crop, face.embedding, {

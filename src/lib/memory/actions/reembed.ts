@@ -21,6 +21,10 @@
  *    faces, and drops the target's FAISS checkpoint, so that opening the
  *    memory with the target model builds its index from these vectors.
  *
+ * "Not this person" negatives (actions/negatives.ts) are not embedded again:
+ * they keep no crop. The old model's stay stored and unused while another
+ * model is open, and are used again after switching back.
+ *
  * The old model's records are kept: a sample's vector for a model depends
  * only on its crop, so they make switching back immediate (its plan finds
  * them). They are rewritten (and leftovers of deleted samples dropped) when

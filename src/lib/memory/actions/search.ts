@@ -3,6 +3,7 @@ import { MemoryError } from '../errors';
 import { marks, rows } from '../../sqlite/sql';
 import type { Candidate, Identification, Match } from '../types';
 import { unitMatrix } from '../validate';
+import { negativesByPerson } from './negatives';
 
 const LOOKUP_CHUNK = 500;
 
@@ -65,6 +66,53 @@ export function topPeople(core: MemoryCore, queries: Float32Array, k: number): C
   return out;
 }
 
+function dotAt(a: Float32Array, b: Float32Array, offset: number): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i]! * b[offset + i]!;
+  return s;
+}
+
+/**
+ * How much closer to P's samples than to P's negative a face must be to stay
+ * P (cosine). Real faces of P are typically 0.2+ closer to P's photos than to
+ * a lookalike the user rejected; a face the user rejected right after it was
+ * labelled as P (the same picture as P's sample) is as close to both, and the
+ * user's latest word wins: it is not P.
+ */
+export const NEGATIVE_MARGIN = 0.05;
+
+/**
+ * topPeople with "not this person" respected (actions/negatives.ts): person P
+ * is dropped from a query's candidates when the query's cosine to one of P's
+ * negatives is at least the match threshold AND at least its similarity to P
+ * (P's best sample) minus NEGATIVE_MARGIN: the face is (about) as like the
+ * one the user said is not P as any photo of P. The second condition keeps
+ * P's own faces: the corrected face matched P, so P's photos are often above
+ * the threshold to it too, but they are clearly closer to P's samples.
+ * Searches k + (people with negatives) deep so that k remain when some are
+ * dropped.
+ */
+export async function searchPeople(
+  core: MemoryCore,
+  queries: Float32Array,
+  k: number,
+): Promise<Candidate[][]> {
+  const negatives = await negativesByPerson(core);
+  if (!negatives.size) return topPeople(core, queries, k);
+  const { dim, threshold } = core.config;
+  return topPeople(core, queries, k + negatives.size).map((list, qi) =>
+    list
+      .filter(
+        (c) =>
+          !negatives.get(c.personId)?.some((n) => {
+            const s = dotAt(n, queries, qi * dim);
+            return s >= threshold && s + NEGATIVE_MARGIN >= c.similarity;
+          }),
+      )
+      .slice(0, k),
+  );
+}
+
 function checkK(k: unknown): number {
   if (typeof k !== 'number' || !Number.isSafeInteger(k) || k < 1) {
     throw new MemoryError('invalid-input', 'k must be a whole number of at least 1.');
@@ -80,24 +128,33 @@ function toMatch(core: MemoryCore, best: Candidate | undefined): Match {
   return { ...best };
 }
 
-export function findMatch(core: MemoryCore, embedding: unknown): Match {
+export async function findMatch(core: MemoryCore, embedding: unknown): Promise<Match> {
   const q = unitMatrix([embedding], core.config.dim);
-  return toMatch(core, topPeople(core, q, 1)[0]?.[0]);
+  return toMatch(core, (await searchPeople(core, q, 1))[0]?.[0]);
 }
 
-export function findTopK(core: MemoryCore, embedding: unknown, k: unknown = 5): Candidate[] {
+export async function findTopK(
+  core: MemoryCore,
+  embedding: unknown,
+  k: unknown = 5,
+): Promise<Candidate[]> {
   const q = unitMatrix([embedding], core.config.dim);
-  return topPeople(core, q, checkK(k))[0] ?? [];
+  return (await searchPeople(core, q, checkK(k)))[0] ?? [];
 }
 
 /** Match and top-k for every face of a frame, in one search. */
-export function identify(core: MemoryCore, embeddings: unknown, k: unknown = 3): Identification[] {
+export async function identify(
+  core: MemoryCore,
+  embeddings: unknown,
+  k: unknown = 3,
+): Promise<Identification[]> {
   if (!Array.isArray(embeddings)) {
     throw new MemoryError('invalid-input', 'identify takes an array of embeddings.');
   }
   if (!embeddings.length) return [];
   const q = unitMatrix(embeddings, core.config.dim);
-  return topPeople(core, q, checkK(k)).map((topK) => ({ ...toMatch(core, topK[0]), topK }));
+  const found = await searchPeople(core, q, checkK(k));
+  return found.map((topK) => ({ ...toMatch(core, topK[0]), topK }));
 }
 
 /** The match threshold (a setting, not stored here), changed at once for the next search. */

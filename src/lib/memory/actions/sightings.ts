@@ -3,14 +3,17 @@ import { MemoryError } from '../errors';
 import { scalar } from '../../sqlite/sql';
 import { checkId } from '../validate';
 
-function checkSimilarity(similarity: unknown): number {
+function checkSimilarity(similarity: unknown, what = 'A similarity'): number {
   if (typeof similarity !== 'number' || !Number.isFinite(similarity)) {
-    throw new MemoryError('invalid-input', 'A similarity must be a number.');
+    throw new MemoryError('invalid-input', `${what} must be a number.`);
   }
   return similarity;
 }
 
-/** The original's record_sighting: one row, one more visit, last seen now. Written at once. */
+/**
+ * The original's record_sighting: one row, one more visit, last seen now.
+ * Written at once. The row's confidence is the similarity (no decision made it).
+ */
 export function recordSighting(core: MemoryCore, personId: unknown, similarity: unknown) {
   const id = checkId(personId, 'A person id');
   const sim = checkSimilarity(similarity);
@@ -19,7 +22,7 @@ export function recordSighting(core: MemoryCore, personId: unknown, similarity: 
     if (!tx.one('SELECT id FROM persons WHERE id = ?', [id])) {
       throw new MemoryError('not-found', `No person ${id}.`);
     }
-    tx.insert('sightings', { person_id: id, timestamp: now, similarity: sim });
+    tx.insert('sightings', { person_id: id, timestamp: now, similarity: sim, confidence: sim });
     tx.run(
       'UPDATE persons SET visit_count = visit_count + 1, last_seen = MAX(last_seen, ?) WHERE id = ?',
       [now, id],
@@ -31,26 +34,35 @@ export function recordSighting(core: MemoryCore, personId: unknown, similarity: 
 /**
  * A recognition in a frame. Counts one visit per presence (a new one after an
  * absence longer than visitGapMs) and batches the writes: they reach storage
- * within sightingFlushMs, or on flush().
+ * within sightingFlushMs, or on flush(). `confidence` is how sure the
+ * decision behind it was (stored with the sighting); it defaults to the similarity.
  */
 export function observe(
   core: MemoryCore,
   personId: unknown,
   similarity: unknown,
   atMs = Date.now(),
+  confidence?: unknown,
 ): Promise<{ newVisit: boolean }> {
   const id = checkId(personId, 'A person id');
   const sim = checkSimilarity(similarity);
+  const conf = confidence === undefined ? sim : checkSimilarity(confidence, 'A confidence');
   if (!Number.isFinite(atMs)) throw new MemoryError('invalid-input', 'Bad time.');
   return core.serial(() => {
     core.assertWritable();
     const stored = scalar(core.db, 'SELECT last_seen FROM persons WHERE id = ?', [id]);
     if (stored === null) throw new MemoryError('not-found', `No person ${id}.`);
-    const newVisit = core.tracker.observe(id, sim, atMs, () => ({
-      lastSeenMs: Number(stored),
-      hasSightings:
-        scalar(core.db, 'SELECT 1 FROM sightings WHERE person_id = ? LIMIT 1', [id]) !== null,
-    }));
+    const newVisit = core.tracker.observe(
+      id,
+      sim,
+      atMs,
+      () => ({
+        lastSeenMs: Number(stored),
+        hasSightings:
+          scalar(core.db, 'SELECT 1 FROM sightings WHERE person_id = ? LIMIT 1', [id]) !== null,
+      }),
+      conf,
+    );
     scheduleSightings(core);
     return { newVisit };
   });
@@ -94,6 +106,7 @@ export async function flushSightings(core: MemoryCore): Promise<void> {
             person_id: p.personId,
             timestamp: v.atMs,
             similarity: v.similarity,
+            confidence: v.confidence,
           });
         }
         tx.run(

@@ -10,7 +10,7 @@ import { queueUnlabeled } from './labelling';
 import type { CropInput } from '../store/crop';
 import { unlabeledEmbKey } from '../store/keys';
 import { rows } from '../../sqlite/sql';
-import { topPeople } from './search';
+import { searchPeople } from './search';
 import type { Candidate } from '../types';
 import { checkIds, unitVector } from '../validate';
 
@@ -121,7 +121,7 @@ export async function suggestForUnlabeled(
   if (!have.length || core.index.ntotal === 0) return ids.map(() => []);
   const q = new Float32Array(have.length * core.config.dim);
   have.forEach((id, i) => q.set(pending.get(id)!.vector, i * core.config.dim));
-  const found = topPeople(core, q, k);
+  const found = await searchPeople(core, q, k);
   return ids.map((id) => {
     const at = have.indexOf(id);
     return at < 0 ? [] : (found[at] ?? []);

@@ -6,7 +6,7 @@
  */
 import type { MemoryCore } from '../store/core';
 import { isEmbRecord } from '../store/emb-records';
-import { cropKey, unlabeledCropKey, unlabeledEmbKey } from '../store/keys';
+import { cropKey, negativeEmbKey, unlabeledCropKey, unlabeledEmbKey } from '../store/keys';
 import { rows } from '../../sqlite/sql';
 
 /** Above this many searchable samples, an evenly spread subset is searched. */
@@ -185,6 +185,30 @@ export async function verifyConsistency(
   }
   for (const k of [...cropKeys, ...unlKeys]) {
     if (!wanted.has(k)) problems.add(`${k} is stored but belongs to nothing`);
+  }
+
+  // "Not this person" negatives: each of a living person, with one stored unit
+  // embedding (of the open model's dimension when it is the open model's).
+  const negatives = rows<{ id: number; person_id: number; model_id: string }>(
+    db,
+    'SELECT id, person_id, model_id FROM negatives',
+  );
+  const negKeys = new Set(await kv.keys('neg/'));
+  const negWanted = new Set(negatives.map((n) => negativeEmbKey(n.id)));
+  const negVectors = await kv.getMany<unknown>(negatives.map((n) => negativeEmbKey(n.id)));
+  negatives.forEach((n, i) => {
+    if (!persons.has(n.person_id)) {
+      problems.add(`negative ${n.id} is of person #${n.person_id}, who does not exist`);
+    }
+    const v = negVectors[i];
+    if (!(v instanceof Float32Array) || !v.length) {
+      problems.add(`negative ${n.id} of ${who(n.person_id)} has no stored embedding`);
+    } else if (n.model_id === modelId && v.length !== dim) {
+      problems.add(`negative ${n.id} of ${who(n.person_id)} has ${v.length} numbers, not ${dim}`);
+    }
+  });
+  for (const k of negKeys) {
+    if (!negWanted.has(k)) problems.add(`${k} is stored but belongs to nothing`);
   }
 
   // The index: exactly the open model's stored samples, each once.

@@ -16,6 +16,8 @@ export const embKey = (modelId: string, personId: number): string =>
 export const cropKey = (sampleId: number): string => `crop/${sampleId}`;
 export const unlabeledCropKey = (id: number): string => `crop/unl/${id}`;
 export const unlabeledEmbKey = (id: number): string => `unl/${id}`;
+/** The embedding (unit Float32Array) of a "not this person" face. */
+export const negativeEmbKey = (id: number): string => `neg/${id}`;
 export const faissKey = (modelId: string): string => `faiss/${enc(modelId)}`;
 
 /** Zero-padded so that key order is sequence order. */

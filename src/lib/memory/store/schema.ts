@@ -49,6 +49,20 @@ const MIGRATIONS: ReadonlyArray<string> = [
   );
   CREATE INDEX unlabeled_pending ON unlabeled (reviewed, timestamp);
   `,
+  // 1 → 2: "not this person" feedback (a face's embedding, under neg/<id>, that
+  // is not person_id), and the confidence of the decision behind a sighting
+  // (NULL in older rows: read it as their similarity).
+  `
+  CREATE TABLE negatives (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    person_id INTEGER NOT NULL,
+    model_id TEXT NOT NULL,
+    source TEXT NOT NULL,
+    created INTEGER NOT NULL
+  );
+  CREATE INDEX negatives_by_person ON negatives (person_id);
+  ALTER TABLE sightings ADD COLUMN confidence REAL;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -29,7 +29,9 @@ describe('VisitTracker', () => {
     const labelledAt = () => ({ lastSeenMs: 9 * MIN, hasSightings: false });
     expect(t.observe(1, 0.9, 10 * MIN, labelledAt)).toBe(true);
     expect(t.observe(1, 0.9, 11 * MIN, labelledAt)).toBe(false);
-    expect(t.take()[0]!.visits).toEqual([{ atMs: 10 * MIN, similarity: 0.9, counted: false }]);
+    expect(t.take()[0]!.visits).toEqual([
+      { atMs: 10 * MIN, similarity: 0.9, confidence: 0.9, counted: false },
+    ]);
     // Labelled long ago and never sighted: a new visit that counts.
     expect(t.observe(2, 0.9, 20 * MIN, () => ({ lastSeenMs: 1 * MIN, hasSightings: false }))).toBe(
       true,

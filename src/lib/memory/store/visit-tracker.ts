@@ -6,7 +6,7 @@ export interface PendingPresence {
    * `counted: false` is the visit in which the person was labelled: it
    * already counts (a new person starts with one visit) but has no row yet.
    */
-  visits: Array<{ atMs: number; similarity: number; counted: boolean }>;
+  visits: Array<{ atMs: number; similarity: number; confidence: number; counted: boolean }>;
   lastSeenMs: number;
 }
 
@@ -34,6 +34,7 @@ export class VisitTracker {
     similarity: number,
     atMs: number,
     stored: () => { lastSeenMs: number | null; hasSightings: boolean },
+    confidence = similarity,
   ) {
     let last = this.#lastSeenMs.get(personId);
     let uncounted = false;
@@ -45,7 +46,7 @@ export class VisitTracker {
     const newVisit = uncounted || last === undefined || atMs - last > this.gapMs;
     this.#lastSeenMs.set(personId, Math.max(atMs, last ?? atMs));
     const p = this.#pending.get(personId) ?? { personId, visits: [], lastSeenMs: atMs };
-    if (newVisit) p.visits.push({ atMs, similarity, counted: !uncounted });
+    if (newVisit) p.visits.push({ atMs, similarity, confidence, counted: !uncounted });
     p.lastSeenMs = Math.max(p.lastSeenMs, atMs);
     this.#pending.set(personId, p);
     return newVisit;

@@ -10,6 +10,7 @@
 import { version as appVersion } from '../../../../package.json';
 import { writeArchive, type ArchiveModelParts } from '../../transfer/archive';
 import { idMap2Ids } from '../../transfer/faiss-file';
+import { negativeEmbKey } from '../store/keys';
 import type { MemoryCore } from '../store/core';
 import { cropBytes } from '../store/crop';
 import { isEmbRecord, type EmbRecord } from '../store/emb-records';
@@ -54,6 +55,8 @@ interface Snapshot {
   /** Stored crops: bytes + type, or a Blob in a memory not yet migrated (store/crop.ts). */
   crops: Array<[string, unknown]>;
   unl: Array<[string, Float32Array]>;
+  /** "Not this person" embeddings with their negative's model. */
+  neg: Array<{ id: number; modelId: string; vector: unknown }>;
   faiss: Uint8Array | null;
   counts: Record<string, number>;
 }
@@ -80,13 +83,19 @@ function takeSnapshot(core: MemoryCore): Promise<Snapshot> {
       unlabeled: pending.size,
       unlabeledRows: count('SELECT COUNT(*) AS n FROM unlabeled'),
     };
-    const [emb, crops, unl] = await Promise.all([
+    const negRows = rows<{ id: number; model_id: string }>(
+      db,
+      'SELECT id, model_id FROM negatives ORDER BY id',
+    );
+    const [emb, crops, unl, negVectors] = await Promise.all([
       kv.getPrefix<EmbRecord>('emb/'),
       kv.getPrefix<unknown>('crop/'),
       kv.getPrefix<Float32Array>('unl/'),
+      kv.getMany<Float32Array>(negRows.map((n) => negativeEmbKey(n.id))),
     ]);
+    const neg = negRows.map((n, i) => ({ id: n.id, modelId: n.model_id, vector: negVectors[i] }));
     const faiss = core.index.ntotal > 0 && !core.indexBroken ? core.index.toBytes() : null;
-    return { sqlite: db.export(), owner, pending, emb, crops, unl, faiss, counts };
+    return { sqlite: db.export(), owner, pending, emb, crops, unl, neg, faiss, counts };
   });
 }
 
@@ -140,6 +149,16 @@ function modelParts(core: MemoryCore, snap: Snapshot): Map<string, ArchiveModelP
       out.set(modelId, part);
     }
     if (part.dim === v.length) part.unlabeled.set(faceId, v);
+  }
+  for (const n of snap.neg) {
+    const v = n.vector;
+    if (!(v instanceof Float32Array) || !v.length) continue; // verify() reports it
+    let part = out.get(n.modelId);
+    if (!part) {
+      part = { id: n.modelId, dim: v.length, persons: new Map(), unlabeled: new Map() };
+      out.set(n.modelId, part);
+    }
+    if (part.dim === v.length) (part.negatives ??= new Map()).set(n.id, v);
   }
   return out;
 }

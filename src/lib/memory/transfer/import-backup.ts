@@ -36,8 +36,21 @@ interface Rows {
     has_crop: number;
     source: string;
   }>;
-  sightings: Array<{ id: number; person_id: number; timestamp: number; similarity: number }>;
+  sightings: Array<{
+    id: number;
+    person_id: number;
+    timestamp: number;
+    similarity: number;
+    confidence: number | null;
+  }>;
   unlabeled: Array<UnlabeledRow & { sample_id: number | null }>;
+  negatives: Array<{
+    id: number;
+    person_id: number;
+    model_id: string;
+    source: string;
+    created: number;
+  }>;
 }
 
 async function readBackupDb(sqlite: Uint8Array): Promise<Rows> {
@@ -63,8 +76,16 @@ async function readBackupDb(sqlite: Uint8Array): Promise<Rows> {
         db,
         'SELECT id, person_id, model_id, created, has_crop, source FROM samples ORDER BY id',
       ),
-      sightings: rows(db, 'SELECT id, person_id, timestamp, similarity FROM sightings ORDER BY id'),
+      sightings: rows(
+        db,
+        'SELECT id, person_id, timestamp, similarity, confidence FROM sightings ORDER BY id',
+      ),
       unlabeled: rows(db, 'SELECT * FROM unlabeled ORDER BY id'),
+      // An older backup's copy was migrated above: its table exists and is empty.
+      negatives: rows(
+        db,
+        'SELECT id, person_id, model_id, source, created FROM negatives ORDER BY id',
+      ),
     };
   } catch (error) {
     if (error instanceof TransferError) throw error;
@@ -131,6 +152,21 @@ export async function backupSource(
   });
   if (missingCrops)
     warnings.push(`${missingCrops} face image(s) listed in the backup are missing.`);
+  const negativeVectors = new Map(parts.models.map((m) => [m.id, m.negatives]));
+  const negatives = db.negatives.flatMap((n) => {
+    const embedding = negativeVectors.get(n.model_id)?.get(n.id);
+    return embedding
+      ? [
+          {
+            personKey: n.person_id,
+            modelId: n.model_id,
+            source: n.source,
+            createdMs: n.created,
+            embedding,
+          },
+        ]
+      : [];
+  });
   const unlabeledVectors = new Map(parts.models.map((m) => [m.id, m.unlabeled]));
   let noEmbedding = 0;
   const unlabeled: SourceUnlabeled[] = db.unlabeled.map((u) => {
@@ -170,8 +206,10 @@ export async function backupSource(
       personKey: g.person_id,
       timestampMs: g.timestamp,
       similarity: g.similarity,
+      confidence: g.confidence,
     })),
     unlabeled,
+    negatives,
     models,
     keepIds: true,
     warnings,

@@ -18,7 +18,7 @@
 import type { MemoryCore } from '../store/core';
 import { appendRows, isEmbRecord, type EmbRecord } from '../store/emb-records';
 import type { IndexEffect } from '../store/journal';
-import { cropKey, embKey, unlabeledCropKey, unlabeledEmbKey } from '../store/keys';
+import { cropKey, embKey, negativeEmbKey, unlabeledCropKey, unlabeledEmbKey } from '../store/keys';
 import { concat } from '../actions/labelling';
 import { idFloor, type Chunk, type IdFloor } from './import-chunks';
 import type { ImportSource, SourcePerson, SourceUnlabeled } from './import-source';
@@ -104,6 +104,7 @@ export class Merger {
   readonly #pending = new Map<string, VectorSet>();
   readonly #samplesOf = new Map<number, ImportSource['samples']>();
   readonly #sightingsOf = new Map<number, ImportSource['sightings']>();
+  readonly #negativesOf = new Map<number, NonNullable<ImportSource['negatives']>>();
 
   constructor(
     private readonly core: MemoryCore,
@@ -114,6 +115,11 @@ export class Merger {
       const list = this.#samplesOf.get(s.personKey) ?? [];
       list.push(s);
       this.#samplesOf.set(s.personKey, list);
+    }
+    for (const n of source.negatives ?? []) {
+      const list = this.#negativesOf.get(n.personKey) ?? [];
+      list.push(n);
+      this.#negativesOf.set(n.personKey, list);
     }
     for (const g of source.sightings) {
       const list = this.#sightingsOf.get(g.personKey) ?? [];
@@ -261,10 +267,27 @@ export class Merger {
         person_id: personId,
         timestamp: g.timestampMs,
         similarity: g.similarity,
+        confidence: g.confidence ?? null,
       });
       this.counts.sightings++;
     }
     this.counts.duplicateSightings += duplicates;
+    // "Not this person" feedback goes with its person; the same one again (an
+    // import of the same file twice) is skipped.
+    for (const n of this.#negativesOf.get(p.key) ?? []) {
+      const again = tx.one(
+        'SELECT 1 AS x FROM negatives WHERE person_id = ? AND model_id = ? AND created = ? AND source = ?',
+        [personId, n.modelId, n.createdMs, n.source],
+      );
+      if (again) continue;
+      const id = tx.insert('negatives', {
+        person_id: personId,
+        model_id: n.modelId,
+        source: n.source,
+        created: n.createdMs,
+      });
+      puts.push([negativeEmbKey(id), n.embedding]);
+    }
     this.counts.duplicateSamples += duplicateSamples;
     if (found) {
       // The file's visits are added, unless it shares history with this memory (a sample or

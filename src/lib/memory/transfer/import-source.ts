@@ -38,6 +38,8 @@ export interface SourceSighting {
   personKey: number;
   timestampMs: number;
   similarity: number;
+  /** The decision's confidence (null: not stored, as in older exports and the original). */
+  confidence?: number | null;
 }
 
 export interface SourceUnlabeled {
@@ -64,12 +66,23 @@ export interface SourceModel {
   vectors: Map<number, Float32Array>;
 }
 
+/** A "not this person" face: the person it is not, and its embedding. */
+export interface SourceNegative {
+  personKey: number;
+  modelId: string;
+  source: string;
+  createdMs: number;
+  embedding: Float32Array;
+}
+
 export interface ImportSource {
   kind: 'backup' | 'python-original';
   persons: SourcePerson[];
   samples: SourceSample[];
   sightings: SourceSighting[];
   unlabeled: SourceUnlabeled[];
+  /** Absent from the original's folders and from older exports. */
+  negatives?: SourceNegative[];
   models: SourceModel[];
   /** The file's ids may be kept (a backup restored into a memory that never held rows). */
   keepIds: boolean;
