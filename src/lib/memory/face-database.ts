@@ -132,7 +132,10 @@ export class FaceDatabase {
   observe: (personId: number, similarity: number, atMs?: number) => Promise<{ newVisit: boolean }> =
     this.#write(sightings.observe);
   /** The match threshold (a setting, not stored here), changed at once for the next search. */
-  setThreshold: (thresholdCosine: number) => Promise<void> = this.#write(search.setThreshold);
+  /** (The optional lower one bounds the live vote's "not sure" band; see live/decide.ts.) */
+  setThreshold: (thresholdCosine: number, lowerCosine?: number) => Promise<void> = this.#write(
+    search.setThreshold,
+  );
   /** The live view's one call per frame: identify, record sightings, queue strangers. */
   recognise: (
     faces: RecogniseFace[],

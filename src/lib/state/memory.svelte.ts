@@ -77,8 +77,8 @@ export class MemoryState {
   }
 
   /** Sets the recognition threshold of the open memory. */
-  async setThreshold(threshold: number): Promise<void> {
-    await this.api.setThreshold(threshold);
+  async setThreshold(threshold: number, lower?: number): Promise<void> {
+    await this.api.setThreshold(threshold, lower);
   }
 
   /** Something changed the memory: tell the views (and the live view) to re-read. */

@@ -29,7 +29,13 @@ export interface EmbedderSpec {
   /** The output holding the embedding; the model must have it. */
   output: string;
   crop: CropSpec;
+  /** The live vote's upper threshold: at or above, an embedding votes for its best person. */
   thresholdCosine: number;
+  /**
+   * The live vote's lower threshold: below, an embedding votes "stranger"; between
+   * the two it votes nobody ("not sure", see live/decide.ts).
+   */
+  lowerCosine: number;
   licence: { name: string; url: string; notice: string };
   /** Int8 dynamically quantised models give batch-dependent vectors: always embed one face per run. */
   quantised: boolean;
@@ -68,6 +74,11 @@ function dinov3(size: 's' | 'b', quantised: boolean, approxBytes: number): Embed
     output: 'pooler_output',
     crop: { kind: 'aligned' },
     thresholdCosine: 0.65,
+    // No pair statistics shipped for DINOv3 (a general image model, not a face
+    // recogniser): the original's 0.65 is the upper threshold, and the band below it
+    // is as wide as the bundled model's relative band, 0.10 here; calibrate from the
+    // user's own people for better.
+    lowerCosine: 0.55,
     licence: DINOV3_LICENCE,
     quantised,
   };
@@ -85,6 +96,9 @@ export const embedders: readonly EmbedderSpec[] = [
     crop: { kind: 'aligned' },
     // Chosen on shared/faces/bbt alone (same person ≥ 0.35, different ≤ 0.28); see models/README.md.
     thresholdCosine: 0.314,
+    // Below the largest different-person cosine on bbt (0.28, models/README.md) an
+    // embedding votes "stranger"; 0.28 … 0.314 is the "not sure" band.
+    lowerCosine: 0.28,
     licence: {
       name: 'MIT (as declared by the npm package; origin of the weights undocumented)',
       url: 'https://www.npmjs.com/package/faceplugin-face-recognition-js',
