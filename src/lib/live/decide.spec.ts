@@ -14,7 +14,7 @@ import {
   type TrackMemory,
 } from './decide';
 
-// The bundled model's thresholds (registry): below 0.28 a stranger vote, 0.28 … 0.314 not sure.
+// A band like the bundled model's (registry): below 0.28 a stranger vote, 0.28 … 0.314 not sure.
 const thresholds = { lower: 0.28, upper: 0.314 };
 const writable: DecideContext = { readOnly: false, thresholds };
 const readOnly: DecideContext = { readOnly: true, thresholds };
