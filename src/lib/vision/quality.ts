@@ -62,6 +62,8 @@ export interface CropQuality {
   ok: boolean;
   /** Why it was rejected (empty when ok). */
   reasons: GateReason[];
+  /** The reasons said for a person ('' when ok): "the face is blurred, the head is turned away". */
+  why: string;
   sidePx: number;
   score: number;
   sharpness: number;
@@ -146,7 +148,7 @@ export function pose(five: readonly Point[]): { yaw: number; rollDeg: number } {
 
 /** The gate's verdict on measurements already taken. */
 export function judge(
-  m: Omit<CropQuality, 'ok' | 'reasons'>,
+  m: Omit<CropQuality, 'ok' | 'reasons' | 'why'>,
   gate: QualityGate = DEFAULT_GATE,
 ): CropQuality {
   const reasons: GateReason[] = [];
@@ -158,7 +160,12 @@ export function judge(
   else if (m.sharpness < gate.minSharpness) reasons.push('blurred');
   if (Math.abs(m.yaw) > gate.maxYaw) reasons.push('turned');
   if (Math.abs(m.rollDeg) > gate.maxRollDeg) reasons.push('tilted');
-  return { ...m, ok: reasons.length === 0, reasons };
+  return {
+    ...m,
+    ok: reasons.length === 0,
+    reasons,
+    why: reasons.map((r) => GATE_MESSAGES[r]).join(', '),
+  };
 }
 
 /** Measures and judges one face of `img`: its box, detector score and five points. */
@@ -183,5 +190,5 @@ export function cropQuality(
 
 /** Says why a face was skipped, for a person. */
 export function describeRejection(q: CropQuality): string {
-  return q.reasons.map((r) => GATE_MESSAGES[r]).join(', ');
+  return q.why;
 }

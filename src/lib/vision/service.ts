@@ -67,6 +67,8 @@ export interface StillFace {
   score: number;
   embedding: Float32Array;
   crop: RgbaImage;
+  /** The quality gate's verdict (quality.ts); a photo's rejected faces are not enrolled. */
+  quality?: CropQuality;
 }
 
 export class VisionService {
@@ -212,6 +214,7 @@ export class VisionService {
         score: face.score,
         embedding: await embedder.embed(img, face),
         crop: faceThumbnail(img, face),
+        quality: cropQuality(img, { box: rect(face), score: face.score, five: face.five }),
       });
     }
     return out;
