@@ -47,9 +47,9 @@ describe('VisionService.processFrame', () => {
     expect(later.faces.filter((f) => f.embedding)).toHaveLength(5);
     const first = later.faces[0]!;
     expect(first.embedding).toHaveLength(512);
-    // Each embedded crop comes with the quality gate's verdict (4 of the group photo's 5 pass).
+    // Each embedded crop comes with the quality gate's verdict.
     expect(later.faces.every((f) => typeof f.quality?.ok === 'boolean')).toBe(true);
-    expect(later.faces.filter((f) => f.quality!.ok).length).toBeGreaterThanOrEqual(4);
+    expect(later.faces.filter((f) => f.quality!.ok).length).toBe(5);
     expect([first.crop!.width, first.crop!.height]).toEqual([160, 160]);
   });
 
