@@ -1,25 +1,42 @@
 import { describe, expect, it } from 'vitest';
-import type { Identification } from '../memory/types';
+import type { Candidate, Identification } from '../memory/types';
 import {
   announcement,
+  ballot,
   decideFace,
   decideFrame,
   faceQuality,
+  lowerFor,
+  vote,
   type DecideContext,
+  type FaceDecision,
   type FaceInput,
   type TrackMemory,
 } from './decide';
 
-const unknown: Identification = { personId: null, name: null, similarity: 0.1, topK: [] };
-const amy: Identification = {
-  personId: 1,
-  name: 'Amy',
-  similarity: 0.8,
-  topK: [{ personId: 1, name: 'Amy', similarity: 0.8 }],
-};
-const penny: Identification = { ...amy, personId: 2, name: 'Penny' };
-const writable: DecideContext = { readOnly: false };
-const readOnly: DecideContext = { readOnly: true };
+// A band like the bundled model's (registry): below 0.28 a stranger vote, 0.28 … 0.314 not sure.
+const thresholds = { lower: 0.28, upper: 0.314 };
+const writable: DecideContext = { readOnly: false, thresholds };
+const readOnly: DecideContext = { readOnly: true, thresholds };
+
+const cand = (personId: number, similarity: number): Candidate => ({
+  personId,
+  name: personId === 1 ? 'Amy' : personId === 2 ? 'Penny' : `P${personId}`,
+  similarity,
+});
+/** An embedding's search: its candidates, best first (the memory's own threshold is not used). */
+const id = (...topK: Candidate[]): Identification => ({
+  personId: null,
+  name: null,
+  similarity: topK[0]?.similarity ?? 0,
+  topK,
+});
+const amy = id(cand(1, 0.6), cand(2, 0.1));
+const amyWeak = id(cand(1, 0.33), cand(2, 0.1));
+const penny = id(cand(2, 0.6), cand(1, 0.1));
+const stranger = id(cand(1, 0.12), cand(2, 0.05));
+const band = id(cand(1, 0.3), cand(2, 0.1));
+const empty = id();
 
 const face = (
   identification: Identification,
@@ -33,86 +50,201 @@ const face = (
 });
 
 /** One track's embeddings in turn, carrying the track as the page does. */
-function run(ids: Identification[], qualities: number[], ctx = writable, hasCrop = true) {
+function run(
+  ids: Identification[],
+  qualities: number[] = ids.map(() => 1),
+  ctx = writable,
+  opts: { hasCrop?: boolean; gate?: boolean[] } = {},
+): FaceDecision[] {
   let track: TrackMemory | null = null;
-  return ids.map((id, i) => {
-    const d = decideFace({ ...face(id, track, qualities[i]), hasCrop }, ctx);
+  return ids.map((identification, i) => {
+    const d = decideFace(
+      {
+        ...face(identification, track, qualities[i]),
+        hasCrop: opts.hasCrop ?? true,
+        gateOk: opts.gate?.[i] ?? true,
+      },
+      ctx,
+    );
     track = d.track;
     return d;
   });
 }
+const states = (ds: FaceDecision[]) => ds.map((d) => d.state);
 
-describe('decideFace: known or unknown', () => {
-  it('a match (the memory already applied its threshold) is known: a sighting, no queue', () => {
-    const d = decideFace(face(amy, null), writable);
-    expect(d).toEqual({
-      known: true,
-      track: { personId: 1, queued: 0, bestQueuedQuality: 0 },
-      observe: true,
-      queue: false,
-      announceKnown: true,
-    });
-    expect(announcement(d, 'Amy', false)).toBe('Amy recognised');
+describe('ballot: two thresholds', () => {
+  it('at or above upper votes for the person, below lower votes stranger, between votes nobody', () => {
+    const at = (s: number) =>
+      ballot({ personId: 1, similarity: s, margin: 1, quality: 1 }, thresholds).ballot.kind;
+    expect([at(0.6), at(0.314), at(0.313), at(0.28), at(0.279), at(-0.2)]).toEqual([
+      'person',
+      'person',
+      'unsure',
+      'unsure',
+      'stranger',
+      'stranger',
+    ]);
+    // An empty memory has no candidate: a stranger.
+    expect(
+      ballot({ personId: null, similarity: 0, margin: 1, quality: 1 }, thresholds).ballot.kind,
+    ).toBe('stranger');
   });
 
-  it('below the threshold (personId null, whatever the candidates) is unknown: queued, no sighting', () => {
-    const below: Identification = { ...unknown, similarity: 0.5, topK: amy.topK };
-    const d = decideFace(face(below, null, 0.7), writable);
-    expect(d.known).toBe(false);
-    expect(d.observe).toBe(false);
-    expect(d.queue).toBe(true);
-    expect(d.announceKnown).toBe(false);
-    expect(d.track).toEqual({ personId: null, queued: 1, bestQueuedQuality: 0.7 });
-    expect(announcement(d, null, true)).toBe('A new face was queued for labelling');
-    // The queue's group was full: nothing new was queued, nothing to say.
-    expect(announcement(d, null, false)).toBeNull();
+  it('weighs by quality, by how far above the band, and by the margin over the runner-up', () => {
+    const w = (similarity: number, margin: number, quality: number) =>
+      ballot({ personId: 1, similarity, margin, quality }, thresholds).weight;
+    expect(w(0.6, 1, 0.5)).toBeCloseTo(w(0.6, 1, 1) / 2);
+    expect(w(0.33, 1, 1)).toBeLessThan(w(0.6, 1, 1));
+    expect(w(0.6, 0.025, 1)).toBeCloseTo(w(0.6, 1, 1) / 2);
+    // No margin at all (two people equally close): not a vote for either.
+    expect(
+      ballot({ personId: 1, similarity: 0.6, margin: 0, quality: 1 }, thresholds).ballot.kind,
+    ).toBe('unsure');
   });
 
-  it('records a sighting on every embedding of a known face (the memory counts visits)', () => {
-    const ds = run([amy, amy, amy], [1, 1, 1]);
-    expect(ds.map((d) => d.observe)).toEqual([true, true, true]);
+  it('lowerFor keeps the model band below a user threshold', () => {
+    const spec = { thresholdCosine: 0.314, lowerCosine: 0.28 };
+    expect(lowerFor(spec, 0.314)).toBeCloseTo(0.28);
+    expect(lowerFor(spec, 0.4)).toBeCloseTo(0.366);
+    expect(lowerFor(spec, -0.99)).toBe(-1);
   });
 });
 
-describe('decideFace: announcements', () => {
-  it('announces a known person once per track, and again when the track changes person', () => {
-    const ds = run([amy, amy, penny, amy, unknown, amy], [1, 1, 1, 1, 1, 1]);
-    expect(ds.map((d) => d.announceKnown)).toEqual([true, false, true, true, false, true]);
-    expect(
-      ds.map((d, i) => announcement(d, [amy, amy, penny, amy, unknown, amy][i]!.name, false)),
-    ).toEqual([
-      'Amy recognised',
-      null,
-      'Penny recognised',
-      'Amy recognised',
-      null,
-      'Amy recognised',
+describe('vote over a track', () => {
+  it('"…" after one embedding, a name after two agreeing ones', () => {
+    const ds = run([amy, amy, amy]);
+    expect(states(ds)).toEqual(['identifying', 'named', 'named']);
+    expect(ds[1]!.personId).toBe(1);
+    expect(ds[1]!.confidence).toBeCloseTo(1);
+    expect(ds[0]!.observe).toBe(false);
+  });
+
+  it('disagreeing embeddings give no name (a tie gives nobody)', () => {
+    const ds = run([amy, penny, amy, penny]);
+    expect(states(ds)).toEqual(['identifying', 'not-sure', 'not-sure', 'not-sure']);
+    expect(ds.some((d) => d.known || d.observe || d.queue)).toBe(false);
+  });
+
+  it('a name needs more than 70 % of the weight: 2 of 3 is not enough, 3 of 4 is', () => {
+    const ds = run([amy, amy, penny, amy, amy]);
+    expect(states(ds)).toEqual(['identifying', 'named', 'not-sure', 'named', 'named']);
+    expect(ds[3]!.confidence).toBeCloseTo(0.75);
+    // Named again as the same person: not announced twice.
+    expect(ds.map((d) => d.announceKnown)).toEqual([false, true, false, false, false]);
+  });
+
+  it('withdraws a name when later evidence turns against it, and can name again', () => {
+    const ds = run([amy, amy, penny, penny, penny, penny, penny]);
+    expect(states(ds)).toEqual([
+      'identifying',
+      'named',
+      'not-sure',
+      'not-sure',
+      'not-sure',
+      'not-sure',
+      'named',
+    ]);
+    expect(ds[2]!.withdrawn).toBe(true);
+    expect(ds[6]!.personId).toBe(2);
+    expect(ds.map((d) => d.announceKnown)).toEqual([false, true, false, false, false, false, true]);
+  });
+
+  it('keeps at most a dozen embeddings: old evidence ages out', () => {
+    const ds = run([...Array(12).fill(penny), ...Array(12).fill(amy)] as Identification[]);
+    expect(ds.at(-1)!.track.evidence).toHaveLength(12);
+    expect(ds.at(-1)!.personId).toBe(1);
+  });
+
+  it('the "not sure" band is shown as such: no name, no sighting, never queued', () => {
+    const ds = run([band, band, band, band]);
+    expect(states(ds)).toEqual(['identifying', 'not-sure', 'not-sure', 'not-sure']);
+    expect(ds.some((d) => d.observe || d.queue)).toBe(false);
+  });
+
+  it('band votes dilute a weak match: three weak matches among many band votes give no name', () => {
+    const ds = run([amyWeak, band, band, amyWeak, band, band, amyWeak]);
+    expect(ds.every((d) => !d.known)).toBe(true);
+  });
+
+  it('big clear faces outvote small poor ones (size and quality weights)', () => {
+    // Two small Penny crops against two large Amy crops: Amy wins.
+    const ds = run([penny, amy, penny, amy], [0.2, 1, 0.2, 1]);
+    expect(ds.at(-1)!.personId).toBe(1);
+    // The same with equal quality is a tie: nobody.
+    expect(run([penny, amy, penny, amy]).at(-1)!.state).toBe('not-sure');
+  });
+
+  it('a small margin over the runner-up (look-alikes) keeps the track from being named', () => {
+    const twins = id(cand(1, 0.6), cand(2, 0.595));
+    expect(states(run([twins, twins, twins, twins]))).toEqual([
+      'identifying',
+      'not-sure',
+      'not-sure',
+      'not-sure',
     ]);
   });
 
-  it('a forgotten track (null) is announced again', () => {
-    expect(decideFace(face(amy, null), writable).announceKnown).toBe(true);
-    const kept = { personId: 1, queued: 0, bestQueuedQuality: 0 };
-    expect(decideFace(face(amy, kept), writable).announceKnown).toBe(false);
+  it('needs minVotes agreeing embeddings', () => {
+    expect(vote([{ personId: 1, similarity: 0.9, margin: 1, quality: 1 }], thresholds).state).toBe(
+      'identifying',
+    );
+    expect(
+      vote([{ personId: 1, similarity: 0.9, margin: 1, quality: 1 }], thresholds, {
+        maxEvidence: 12,
+        minVotes: 1,
+        minShare: 0.6,
+        fullMargin: 0.05,
+      }).state,
+    ).toBe('named');
   });
 });
 
-describe('decideFace: queueing unknown crops', () => {
-  it('queues an unknown track once, then only clearly better crops, at most 3', () => {
+describe('quality gate', () => {
+  it('a rejected crop does not vote and is not queued', () => {
+    const ds = run([amy, amy, amy], undefined, writable, { gate: [true, false, true] });
+    expect(states(ds)).toEqual(['identifying', 'identifying', 'named']);
+    expect(ds[1]!.track.evidence).toHaveLength(1);
+    const s = run([stranger, stranger, stranger], undefined, writable, {
+      gate: [false, false, false],
+    });
+    expect(s.some((d) => d.queue)).toBe(false);
+    expect(s.at(-1)!.track.evidence).toHaveLength(0);
+  });
+});
+
+describe('announcements and sightings', () => {
+  it('announces once per track and name; records a sighting on each named embedding', () => {
+    const ds = run([amy, amy, amy, amy]);
+    expect(ds.map((d) => d.announceKnown)).toEqual([false, true, false, false]);
+    expect(ds.map((d) => d.observe)).toEqual([false, true, true, true]);
+    expect(announcement(ds[1]!, 'Amy', false)).toBe('Amy recognised');
+    expect(announcement(ds[2]!, 'Amy', false)).toBeNull();
+  });
+});
+
+describe('queueing strangers', () => {
+  it('queues only once the vote says stranger, then only clearly better crops, at most 3', () => {
     const q = [0.5, 0.5, 0.55, 0.7, 0.7, 0.9, 0.95, 0.99];
     const ds = run(
-      q.map(() => unknown),
+      q.map(() => stranger),
       q,
     );
-    // 0.5 (first), 0.7 (≥ 0.5×1.2), 0.9 (≥ 0.7×1.2 = 0.84), then the cap of 3.
-    expect(ds.map((d) => d.queue)).toEqual([true, false, false, true, false, true, false, false]);
-    expect(ds.at(-1)!.track).toEqual({ personId: null, queued: 3, bestQueuedQuality: 0.9 });
+    // 1st: identifying. 2nd 0.5 (first queued), 0.7 (≥ 0.5×1.2), 0.9 (≥ 0.84), then the cap of 3.
+    expect(ds.map((d) => d.queue)).toEqual([false, true, false, true, false, true, false, false]);
+    expect(ds[1]!.state).toBe('stranger');
+    expect(ds.at(-1)!.track).toMatchObject({ queued: 3, bestQueuedQuality: 0.9 });
+    expect(announcement(ds[1]!, null, true)).toBe('A new face was queued for labelling');
+    expect(announcement(ds[1]!, null, false)).toBeNull();
+  });
+
+  it('an empty memory: every face is a stranger after two embeddings', () => {
+    expect(states(run([empty, empty]))).toEqual(['identifying', 'stranger']);
   });
 
   it('a minute in front of the camera queues a few crops, not hundreds', () => {
-    const n = 60_000 / 33;
+    const n = Math.floor(60_000 / 33);
     const ds = run(
-      Array.from({ length: n }, () => unknown),
+      Array.from({ length: n }, () => stranger),
       Array.from({ length: n }, () => 0.9),
     );
     const queued = ds.filter((d) => d.queue).length;
@@ -120,70 +252,47 @@ describe('decideFace: queueing unknown crops', () => {
     expect(queued).toBeLessThanOrEqual(3);
   });
 
-  it('a known track that becomes unknown keeps its queue count', () => {
-    const ds = run([unknown, amy, unknown], [0.5, 1, 0.55]);
-    expect(ds.map((d) => d.queue)).toEqual([true, false, false]);
-    expect(ds[1]!.track.queued).toBe(1);
-  });
-
   it('without a crop nothing is queued, but the track counts it as taken', () => {
-    const ds = run([unknown, unknown], [0.5, 0.5], writable, false);
-    expect(ds.map((d) => d.queue)).toEqual([false, false]);
-    expect(ds[0]!.track.queued).toBe(1);
-  });
-
-  it('honours a policy', () => {
-    const d1 = decideFace(
-      face(unknown, { personId: null, queued: 1, bestQueuedQuality: 0.5 }, 0.6),
-      writable,
-      {
-        maxQueuedPerTrack: 5,
-        qualityGain: 1.1,
-      },
-    );
-    expect(d1.queue).toBe(true);
-    const d2 = decideFace(
-      face(unknown, { personId: null, queued: 1, bestQueuedQuality: 0.5 }, 0.9),
-      writable,
-      {
-        maxQueuedPerTrack: 1,
-        qualityGain: 1.1,
-      },
-    );
-    expect(d2.queue).toBe(false);
+    const ds = run([stranger, stranger, stranger], [0.5, 0.5, 0.5], writable, { hasCrop: false });
+    expect(ds.map((d) => d.queue)).toEqual([false, false, false]);
+    expect(ds[1]!.track.queued).toBe(1);
   });
 });
 
-describe('decideFace: a read-only memory', () => {
+describe('a read-only memory', () => {
   it('never writes: no sighting, no queue; faces are still named and announced', () => {
     const known = run([amy, amy], [1, 1], readOnly);
     expect(known.map((d) => [d.known, d.observe, d.queue, d.announceKnown])).toEqual([
+      [false, false, false, false],
       [true, false, false, true],
-      [true, false, false, false],
     ]);
-    const strangers = run([unknown, unknown, unknown], [0.5, 0.7, 0.9], readOnly);
+    const strangers = run([stranger, stranger, stranger], [0.5, 0.7, 0.9], readOnly);
     expect(strangers.some((d) => d.observe || d.queue)).toBe(false);
-    expect(announcement(strangers[0]!, null, false)).toBeNull();
   });
 });
 
-describe('decideFrame', () => {
-  it('decides each face of a frame on its own track', () => {
-    const ds = decideFrame(
-      [
-        face(amy, null),
-        face(unknown, null, 0.6),
-        face(penny, { personId: 2, queued: 0, bestQueuedQuality: 0 }),
-        face(unknown, { personId: null, queued: 3, bestQueuedQuality: 0.9 }, 0.99),
-      ],
-      writable,
-    );
-    expect(ds.map((d) => [d.known, d.observe, d.queue, d.announceKnown])).toEqual([
-      [true, true, false, true],
-      [false, false, true, false],
-      [true, true, false, false],
-      [false, false, false, false],
-    ]);
+describe('decideFrame: two faces in one frame are never the same person', () => {
+  const namedAs = (identification: Identification): TrackMemory =>
+    run([identification, identification]).at(-1)!.track;
+
+  it('the weaker of two faces named alike becomes "not sure"', () => {
+    const strongAmy = namedAs(amy);
+    const weakAmy = run([amyWeak, amyWeak, band]).at(-1)!.track;
+    const ds = decideFrame([face(amyWeak, weakAmy), face(amy, strongAmy)], writable);
+    expect(ds[1]!).toMatchObject({ state: 'named', personId: 1, observe: true });
+    expect(ds[0]!).toMatchObject({
+      state: 'not-sure',
+      known: false,
+      personId: null,
+      observe: false,
+      announceKnown: false,
+    });
+    expect(ds[0]!.track.evidence!.length).toBe(4);
+  });
+
+  it('different people in one frame are each named', () => {
+    const ds = decideFrame([face(amy, namedAs(amy)), face(penny, namedAs(penny))], writable);
+    expect(ds.map((d) => d.personId)).toEqual([1, 2]);
     expect(decideFrame([], writable)).toEqual([]);
   });
 });

@@ -30,9 +30,15 @@ export class TrackIdentities {
   /** The track's part of the decision inputs (null when not known). */
   memoryOf(trackId: number): TrackMemory | null {
     const t = this.#tracks.get(trackId);
-    return t
-      ? { personId: t.personId, queued: t.queued, bestQueuedQuality: t.bestQueuedQuality }
-      : null;
+    if (!t) return null;
+    return {
+      personId: t.personId,
+      queued: t.queued,
+      bestQueuedQuality: t.bestQueuedQuality,
+      state: t.state,
+      evidence: t.evidence,
+      announced: t.announced,
+    };
   }
 
   /** A face of this track was just embedded and recognised: this is what it is now. */

@@ -14,6 +14,7 @@
  *   stats            counts, and the index's kind and size
  * and the app's own, built on them:
  *   identify         findMatch and findTopK for every face of a frame, in one search
+ *   calibrate        suggests the live vote's two thresholds from the labelled people
  *   observe          recordSighting for the camera: one visit per presence, writes batched
  *   queueUnknown     queueUnlabeled that groups similar unknown faces (a full group takes no more)
  *   labelFaces       labelFace for a group of waiting faces at once
@@ -36,6 +37,8 @@
  * A new method is its function in a feature file (taking the core first) and
  * one line here; the worker service picks it up by itself.
  */
+import * as calibrateActions from './actions/calibrate';
+import type { Calibration } from '../live/calibrate';
 import type { MemoryCore } from './store/core';
 import { READ_ONLY_MESSAGE } from './errors';
 import { openCore, type OpenOptions } from './store/open';
@@ -146,7 +149,12 @@ export class FaceDatabase {
   /** A person's "not this person" negatives, newest first. */
   negativesOf: (personId: number) => Promise<NegativeInfo[]> = this.#read(negatives.negativesOf);
   /** The match threshold (a setting, not stored here), changed at once for the next search. */
-  setThreshold: (thresholdCosine: number) => Promise<void> = this.#write(search.setThreshold);
+  /** Suggests the live vote's lower/upper thresholds from the labelled people (leave-one-out). */
+  calibrate: () => Promise<Calibration> = this.#read(calibrateActions.calibrateThresholds);
+  /** (The optional lower one bounds the live vote's "not sure" band; see live/decide.ts.) */
+  setThreshold: (thresholdCosine: number, lowerCosine?: number) => Promise<void> = this.#write(
+    search.setThreshold,
+  );
   /** The live view's one call per frame: identify, record sightings, queue strangers. */
   recognise: (
     faces: RecogniseFace[],

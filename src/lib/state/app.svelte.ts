@@ -7,6 +7,7 @@
 import { getContext, setContext } from 'svelte';
 import { describeError, handleError, setErrorSink } from '../errors';
 import { getEmbedderSpec } from '../vision/registry';
+import { lowerFor } from '../live/decide';
 import type { EmbedderInfo } from '../vision/service';
 import { CameraState } from './camera.svelte';
 import { LiveState } from './live.svelte';
@@ -60,12 +61,15 @@ export class AppState {
   }
 
   async openMemory(model: EmbedderInfo): Promise<void> {
+    const threshold = this.settings.threshold(model.id, model.thresholdCosine);
     await this.memory.open({
       modelId: model.id,
       dim: model.dim,
-      threshold: this.settings.threshold(model.id, model.thresholdCosine),
+      threshold,
       visitGapMs: this.settings.data.visitGapMinutes * 60_000,
     });
+    // The live vote's "not sure" band below it.
+    await this.memory.setThreshold(threshold, lowerFor(model, threshold));
   }
 
   /** Uses threshold `v` for `model` from now on; the live view looks at every face again. */
@@ -73,7 +77,7 @@ export class AppState {
     const thresholds = { ...this.settings.data.thresholds };
     if (Math.abs(v - model.thresholdCosine) < 1e-9) delete thresholds[model.id];
     else thresholds[model.id] = v;
-    await this.memory.setThreshold(v);
+    await this.memory.setThreshold(v, lowerFor(model, v));
     this.settings.update({ thresholds });
     this.memory.changed('people');
   }

@@ -9,6 +9,7 @@ import { FramePump } from '../camera/frame-pump';
 import { forcedProvider } from '../diagnostics/provider-preference';
 import { describeError, handleError } from '../errors';
 import { TrackIdentities } from '../live/track-identities';
+import type { TrackState } from '../live/decide';
 import type { Candidate } from '../memory/types';
 import type { EmbedderInfo } from '../vision/service';
 import type { EncodedFace, EncodedFrame, VisionApi } from '../workers/vision.worker';
@@ -28,6 +29,8 @@ export interface LiveFace {
   topK: Candidate[];
   /** Not embedded yet: the name is not known either way. */
   pending: boolean;
+  /** The track's vote: "…" while identifying, "Not sure" in the band, the name once named. */
+  state: TrackState;
 }
 
 export type VisionStatus = 'idle' | 'loading' | 'ready' | 'error';
@@ -174,6 +177,7 @@ export class LiveState {
           boxSidePx: Math.max(f.box.x2 - f.box.x1, f.box.y2 - f.box.y1),
           track: this.#identities.memoryOf(f.trackId),
           trackId: f.trackId,
+          gateOk: f.quality?.ok ?? true,
         })),
         [...new Set(embeddings.map((e) => e.buffer as ArrayBuffer))],
       ),
@@ -200,6 +204,7 @@ export class LiveState {
       similarity: id ? id.similarity : null,
       topK: id?.topK ?? [],
       pending: !id,
+      state: id?.state ?? 'identifying',
     };
   }
 }

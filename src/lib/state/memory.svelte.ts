@@ -2,6 +2,7 @@
  * The page's handle on memory.worker: whether it is open (and writable),
  * its stats, and a version number views watch to know when to re-read.
  */
+import type { Calibration } from '../live/calibrate';
 import { connectMemory, type MemoryClient } from '../workers/clients';
 import type { ConsistencyReport } from '../memory/actions/verify';
 import type { Candidate, MemoryStats } from '../memory/types';
@@ -76,9 +77,14 @@ export class MemoryState {
     return best.map((b) => b[0] ?? null);
   }
 
+  /** The live vote's two thresholds suggested from the labelled people (leave-one-out). */
+  calibrate(): Promise<Calibration> {
+    return this.api.calibrate();
+  }
+
   /** Sets the recognition threshold of the open memory. */
-  async setThreshold(threshold: number): Promise<void> {
-    await this.api.setThreshold(threshold);
+  async setThreshold(threshold: number, lower?: number): Promise<void> {
+    await this.api.setThreshold(threshold, lower);
   }
 
   /** Something changed the memory: tell the views (and the live view) to re-read. */

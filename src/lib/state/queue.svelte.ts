@@ -1,6 +1,7 @@
 /** The labelling queue as the view sees it: groups, their crops and suggestions. */
 import { handleError } from '../errors';
 import { isolate } from '../ui/format';
+import { faceQuality } from '../live/decide';
 import { busyAction } from '../ui/busy-action';
 import { CropUrls } from '../ui/crop-urls';
 import type { Candidate } from '../memory/types';
@@ -81,14 +82,21 @@ export class QueueState {
             this.toasts.show(`No face found in ${file.name}.`, 'info');
             continue;
           }
-          for (const f of faces) {
+          // The live view's quality gate: a blurred, dark, tiny or turned face is not enrolled.
+          const skipped = faces.filter((f) => f.quality && !f.quality.ok);
+          for (const f of skipped) {
+            this.toasts.show(`Skipped a face in ${file.name}: ${f.quality!.why}.`, 'info');
+          }
+          for (const f of faces.filter((x) => !skipped.includes(x))) {
+            const side = Math.max(f.box.x2 - f.box.x1, f.box.y2 - f.box.y1);
             await this.memory.api.queueUnknown(f.crop, f.embedding, {
-              quality: f.score,
+              // Detector score × size (as the live view's crops), so the best crops go first.
+              quality: faceQuality(f.score, side),
               timestampMs: Date.now(),
               maxPerGroup: 50,
             });
           }
-          found += faces.length;
+          found += faces.length - skipped.length;
         } catch (error) {
           handleError(error, `Reading ${file.name}`);
         }

@@ -23,6 +23,17 @@ describe('groupQueue', () => {
     expect(groups[0]!.faces.map((f) => f.id)).toEqual([3, 1]);
     expect(groups[0]!.cover.id).toBe(3);
   });
+
+  it('puts the best crops of a group first, then the newest', () => {
+    const [g] = groupQueue([
+      face(1, 100, 'a', 0.9),
+      face(2, 300, 'a', 0.2),
+      face(3, 200, 'a', 0.6),
+      face(4, 400, 'a', 0.6),
+    ]);
+    expect(g!.faces.map((f) => f.id)).toEqual([1, 4, 3, 2]);
+    expect(g!.newestMs).toBe(400);
+  });
 });
 
 describe('groupSuggestions', () => {

@@ -19,9 +19,10 @@ export function groupQueue(faces: readonly UnlabeledFace[]): QueueGroup[] {
     byKey.set(key, list);
   }
   const groups = [...byKey].map(([key, list]) => {
-    const sorted = [...list].sort((a, b) => b.timestampMs - a.timestampMs || b.id - a.id);
-    const cover = [...sorted].sort((a, b) => (b.quality ?? 0) - (a.quality ?? 0))[0]!;
-    return { key, faces: sorted, newestMs: sorted[0]!.timestampMs, cover };
+    const newest = [...list].sort((a, b) => b.timestampMs - a.timestampMs || b.id - a.id);
+    // The best crops first (quality: detector score × size), then the newest.
+    const best = [...newest].sort((a, b) => (b.quality ?? 0) - (a.quality ?? 0));
+    return { key, faces: best, newestMs: newest[0]!.timestampMs, cover: best[0]! };
   });
   return groups.sort((a, b) => b.newestMs - a.newestMs || b.cover.id - a.cover.id);
 }

@@ -34,3 +34,15 @@ it('DINOv3 entries: ViT-S/16 and ViT-B/16, fp32 and int8, exact preprocessing, 0
   expect(IMAGENET.mean[0] / 255).toBeCloseTo(0.485, 6);
   expect(IMAGENET.std[2] / 255).toBeCloseTo(0.225, 6);
 });
+
+it("every embedder has the live vote's band: −1 ≤ lower < upper ≤ 1", () => {
+  for (const e of embedders) {
+    expect(e.lowerCosine, e.id).toBeLessThan(e.thresholdCosine);
+    expect(e.lowerCosine, e.id).toBeGreaterThanOrEqual(-1);
+    expect(e.thresholdCosine, e.id).toBeLessThanOrEqual(1);
+  }
+  expect(getEmbedderSpec('face-fr512')).toMatchObject({
+    lowerCosine: 0.22,
+    thresholdCosine: 0.314,
+  });
+});

@@ -29,7 +29,13 @@ export interface EmbedderSpec {
   /** The output holding the embedding; the model must have it. */
   output: string;
   crop: CropSpec;
+  /** The live vote's upper threshold: at or above, an embedding votes for its best person. */
   thresholdCosine: number;
+  /**
+   * The live vote's lower threshold: below, an embedding votes "stranger"; between
+   * the two it votes nobody ("not sure", see live/decide.ts).
+   */
+  lowerCosine: number;
   licence: { name: string; url: string; notice: string };
   /** Int8 dynamically quantised models give batch-dependent vectors: always embed one face per run. */
   quantised: boolean;
@@ -68,6 +74,11 @@ function dinov3(size: 's' | 'b', quantised: boolean, approxBytes: number): Embed
     output: 'pooler_output',
     crop: { kind: 'aligned' },
     thresholdCosine: 0.65,
+    // No pair statistics shipped for DINOv3 (a general image model, not a face
+    // recogniser): the original's 0.65 is the upper threshold, and the band below it
+    // is about as wide as the bundled model's (0.094), 0.10 here; calibrate from the
+    // user's own people for better.
+    lowerCosine: 0.55,
     licence: DINOV3_LICENCE,
     quantised,
   };
@@ -85,6 +96,14 @@ export const embedders: readonly EmbedderSpec[] = [
     crop: { kind: 'aligned' },
     // Chosen on shared/faces/bbt alone (same person ≥ 0.35, different ≤ 0.28); see models/README.md.
     thresholdCosine: 0.314,
+    // The live vote's band, calibrated with the real Node pipeline on a CALIBRATION
+    // SUBSET of bbt (amy, bernadette, howard, leonard; all 5 crops each): same-person
+    // cosines 0.381 … (5th pct 0.465), different-person ≤ 0.198 (99th pct 0.174).
+    // Upper 0.314 sits in that gap (kept); lower 0.22 is just above every
+    // different-person cosine there. Held out (penny, raj, sheldon, stuart): same
+    // ≥ 0.454, different ≤ 0.230 — no pair on the wrong side of either threshold
+    // except different-person pairs inside the band (not sure, never a name).
+    lowerCosine: 0.22,
     licence: {
       name: 'MIT (as declared by the npm package; origin of the weights undocumented)',
       url: 'https://www.npmjs.com/package/faceplugin-face-recognition-js',

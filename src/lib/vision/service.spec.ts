@@ -41,17 +41,24 @@ describe('VisionService.processFrame', () => {
       expect(r.embedderId).toBe('face-fr512');
     }
     expect(faces).toBe(5);
-    expect(embedded).toEqual([5, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
-    const later = await service.processFrame(group, 3100);
+    // A new track's first 3 frames (the live vote needs a few embeddings), then none till the refresh.
+    expect(embedded).toEqual([5, 5, 5, 0, 0, 0, 0, 0, 0, 0]);
+    const later = await service.processFrame(group, 3300);
     expect(later.faces.filter((f) => f.embedding)).toHaveLength(5);
     const first = later.faces[0]!;
     expect(first.embedding).toHaveLength(512);
+    // Each embedded crop comes with the quality gate's verdict.
+    expect(later.faces.every((f) => typeof f.quality?.ok === 'boolean')).toBe(true);
+    expect(later.faces.filter((f) => f.quality!.ok).length).toBe(5);
     expect([first.crop!.width, first.crop!.height]).toEqual([160, 160]);
   });
 
   it('keeps track ids through a small pan and re-embeds after a large one', async () => {
     service.resetTracker();
     const a = await service.processFrame(group, 0);
+    // Past the new tracks' eager embeddings (frames 2 and 3).
+    await service.processFrame(group, 30);
+    await service.processFrame(group, 60);
     const b = await service.processFrame(shifted(group, 4), 100);
     expect(b.faces.map((f) => f.trackId).sort()).toEqual(a.faces.map((f) => f.trackId).sort());
     expect(b.faces.filter((f) => f.embedding)).toHaveLength(0);

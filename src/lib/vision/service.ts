@@ -4,6 +4,7 @@
  * asks for), embed still images, switch embedders. The worker is a Comlink
  * shell around one instance; tests and tools use it directly.
  */
+import { cropQuality, type CropQuality } from './quality';
 import { area, type Detection } from './box';
 import { Embedder } from './embedder';
 import type { DetectOptions } from './detector';
@@ -32,6 +33,7 @@ export interface EmbedderInfo {
   displayName: string;
   dim: number;
   thresholdCosine: number;
+  lowerCosine: number;
   provider: Provider;
   origin: 'bundled' | 'download' | 'file';
   licence: EmbedderSpec['licence'];
@@ -46,6 +48,8 @@ export interface FrameFace {
   embedding?: Float32Array;
   /** The face image to store with the embedding (see thumbnail.ts). */
   crop?: RgbaImage;
+  /** The quality gate's verdict on the embedded crop (quality.ts); present with `embedding`. */
+  quality?: CropQuality;
 }
 
 export interface FrameResult {
@@ -63,6 +67,8 @@ export interface StillFace {
   score: number;
   embedding: Float32Array;
   crop: RgbaImage;
+  /** The quality gate's verdict (quality.ts); a photo's rejected faces are not enrolled. */
+  quality?: CropQuality;
 }
 
 export class VisionService {
@@ -118,12 +124,13 @@ export class VisionService {
   info(): EmbedderInfo | undefined {
     const e = this.#embedder;
     if (!e) return undefined;
-    const { id, displayName, thresholdCosine, licence } = e.spec;
+    const { id, displayName, thresholdCosine, lowerCosine, licence } = e.spec;
     return {
       id,
       displayName,
       dim: e.dim,
       thresholdCosine,
+      lowerCosine,
       licence,
       provider: e.session.provider,
       origin: this.#origin,
@@ -158,6 +165,7 @@ export class VisionService {
       if (t.needsEmbedding) {
         const five = await locator.fivePoints(img, t.face);
         f.embedding = await embedder.embed(img, { box: t.face, five });
+        f.quality = cropQuality(img, { box: f.box, score: f.score, five });
         f.crop = faceThumbnail(img, t.face);
         this.#tracker.markEmbedded(t.trackId, nowMs);
       }
@@ -206,6 +214,7 @@ export class VisionService {
         score: face.score,
         embedding: await embedder.embed(img, face),
         crop: faceThumbnail(img, face),
+        quality: cropQuality(img, { box: rect(face), score: face.score, five: face.five }),
       });
     }
     return out;

@@ -25,16 +25,30 @@ function run(tracker: FaceTracker, frames: ReturnType<typeof face>[][], fps = 30
 
 describe('FaceTracker', () => {
   it('embeds a still person once per refresh period, not every frame', () => {
-    // 5 s at 30 fps with detector jitter of a few pixels: one track, embedded at 0 s and 3 s.
+    // 5 s at 30 fps with detector jitter of a few pixels: one track, embedded on its first
+    // 3 frames (the live vote needs a few embeddings to name it), then at 3 s.
     const frames = Array.from({ length: 150 }, (_, i) => [
       face(200 + (i % 3), 100 + ((i * 7) % 4)),
     ]);
     const embeds = run(new FaceTracker({ refreshMs: 3000 }), frames);
-    expect([...embeds.values()]).toEqual([2]);
+    expect([...embeds.values()]).toEqual([4]);
+    expect([...run(new FaceTracker({ refreshMs: 3000, eagerEmbeds: 1 }), frames).values()]).toEqual(
+      [2],
+    );
+  });
+
+  it("embeds a new track's first eagerEmbeds frames back to back", () => {
+    const tracker = new FaceTracker({ refreshMs: 60_000, eagerEmbeds: 3 });
+    const asks = Array.from({ length: 6 }, (_, i) => {
+      const [t] = tracker.update([face(10, 10)], i * 33);
+      if (t!.needsEmbedding) tracker.markEmbedded(t!.trackId, i * 33);
+      return t!.needsEmbedding;
+    });
+    expect(asks).toEqual([true, true, true, false, false, false]);
   });
 
   it('re-embeds when the face moved or changed size enough', () => {
-    const tracker = new FaceTracker({ refreshMs: 60_000 });
+    const tracker = new FaceTracker({ refreshMs: 60_000, eagerEmbeds: 1 });
     // Walks right 4 px a frame: the box keeps overlapping the last frame's, so one track, but
     // drifts from the box at the last embedding: IoU (100 − d) / (100 + d) < 0.5 once d > 33 px,
     // i.e. every 9th frame: frames 0, 9, …, 54.
@@ -43,7 +57,7 @@ describe('FaceTracker', () => {
     expect(embeds.size).toBe(1);
     expect([...embeds.values()][0]).toBe(7);
     // Comes closer: the box grows past the scale limit.
-    const t2 = new FaceTracker({ refreshMs: 60_000 });
+    const t2 = new FaceTracker({ refreshMs: 60_000, eagerEmbeds: 1 });
     const grow = Array.from({ length: 30 }, (_, i) => [face(100 - i, 100 - i, 100 + 2 * i)]);
     expect([...run(t2, grow).values()][0]).toBe(2);
   });
@@ -67,7 +81,7 @@ describe('FaceTracker', () => {
   });
 
   it('does not ask again for a face embedded this frame; reset forgets everything', () => {
-    const tracker = new FaceTracker();
+    const tracker = new FaceTracker({ eagerEmbeds: 1 });
     const [t] = tracker.update([face(0, 0)], 0);
     tracker.markEmbedded(t!.trackId, 0);
     expect(tracker.update([face(1, 1)], 33)[0]!.needsEmbedding).toBe(false);

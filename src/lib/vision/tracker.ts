@@ -18,6 +18,12 @@ export interface TrackerOptions {
   reembedScale: number;
   /** Re-embed at least this often while the face stays (pose and light change slowly). */
   refreshMs: number;
+  /**
+   * Embed a new track's first this-many frames back to back: the live vote
+   * (live/decide.ts) names a track only after several agreeing embeddings, and a
+   * still face would otherwise be re-embedded only every refreshMs.
+   */
+  eagerEmbeds: number;
 }
 
 export const defaultTrackerOptions: TrackerOptions = {
@@ -26,6 +32,7 @@ export const defaultTrackerOptions: TrackerOptions = {
   reembedIou: 0.5,
   reembedScale: 1.3,
   refreshMs: 3000,
+  eagerEmbeds: 3,
 };
 
 export interface Track {
@@ -35,6 +42,8 @@ export interface Track {
   lastSeenMs: number;
   /** Box and time of the last embedding; undefined until the first. */
   embedded?: { box: Rect; atMs: number };
+  /** How many times the track was embedded. */
+  embeds?: number;
 }
 
 export interface TrackedFace<T extends Detection> {
@@ -101,6 +110,7 @@ export class FaceTracker {
     const e = t.embedded;
     if (!e) return true;
     const o = this.#opts;
+    if ((t.embeds ?? 0) < o.eagerEmbeds) return true;
     if (nowMs - e.atMs >= o.refreshMs) return true;
     if (iou(e.box, t.box) < o.reembedIou) return true;
     const ratio = side(t.box) / Math.max(1e-9, side(e.box));
@@ -110,7 +120,9 @@ export class FaceTracker {
   /** Records that the track's face was embedded now, at its current box. */
   markEmbedded(trackId: number, nowMs: number): void {
     const t = this.#tracks.get(trackId);
-    if (t) t.embedded = { box: { ...t.box }, atMs: nowMs };
+    if (!t) return;
+    t.embedded = { box: { ...t.box }, atMs: nowMs };
+    t.embeds = (t.embeds ?? 0) + 1;
   }
 
   reset(): void {

@@ -11,7 +11,10 @@ import {
   decideFrame,
   faceQuality,
   type QueuePolicy,
+  type Thresholds,
   type TrackMemory,
+  type TrackState,
+  type VotePolicy,
 } from '../../live/decide';
 import { identify } from './search';
 import { rememberTrack } from './negatives';
@@ -37,9 +40,21 @@ export interface RecogniseFace {
    * on its box can be stored as notThisPerson({ trackId }, personId).
    */
   trackId?: number | null;
+  /** The vision worker's quality gate passed the crop (absent: passed); a rejected one neither votes nor queues. */
+  gateOk?: boolean;
 }
 
+/**
+ * `personId`/`name` are the VOTE's (null unless `state` is 'named'); `similarity`
+ * and `topK` are this embedding's own search.
+ */
 export interface RecognisedFace extends Identification {
+  /** 'identifying' ("…"), 'named', 'not-sure' (shown as such, never queued) or 'stranger'. */
+  state: TrackState;
+  /** The vote's confidence in the name, 0…1 (0 unless named). */
+  confidence: number;
+  /** The track had a name and later evidence withdrew it. */
+  withdrawn: boolean;
   /** The track as the page should remember it from now on. */
   track: TrackMemory;
   /** A sighting was recorded and it started a new visit. */
@@ -54,6 +69,15 @@ export interface RecogniseOptions {
   /** Candidates per face. */
   k?: number;
   policy?: QueuePolicy;
+  vote?: VotePolicy;
+  /** Default: the memory's (setThreshold). */
+  thresholds?: Thresholds;
+}
+
+/** The live vote's two thresholds as the memory has them: the lower one defaults to the upper (no band). */
+export function thresholdsOf(core: MemoryCore): Thresholds {
+  const upper = core.config.threshold;
+  return { upper, lower: Math.min(upper, core.config.lowerThreshold ?? upper) };
 }
 
 function bad(message: string): never {
@@ -75,10 +99,41 @@ function checkTrack(raw: unknown): TrackMemory | null {
   ) {
     bad('A face track must say its person, how many crops it queued, and their best quality.');
   }
-  return { personId: t.personId!, queued: t.queued, bestQueuedQuality: t.bestQueuedQuality };
+  const evidence = t.evidence ?? [];
+  const num = (x: unknown) => typeof x === 'number' && Number.isFinite(x);
+  if (
+    !Array.isArray(evidence) ||
+    evidence.length > 64 ||
+    !evidence.every(
+      (e) =>
+        typeof e === 'object' &&
+        e !== null &&
+        (e.personId === null ||
+          (typeof e.personId === 'number' && Number.isSafeInteger(e.personId))) &&
+        num(e.similarity) &&
+        num(e.margin) &&
+        num(e.quality),
+    )
+  ) {
+    bad("A face track's evidence must be a short list of {personId, similarity, margin, quality}.");
+  }
+  const states = ['identifying', 'named', 'not-sure', 'stranger'];
+  if (t.state !== undefined && !states.includes(t.state)) bad("A face track's state is unknown.");
+  const announced = t.announced ?? null;
+  if (announced !== null && !(typeof announced === 'number' && Number.isSafeInteger(announced))) {
+    bad("A face track's announced person must be a person id or null.");
+  }
+  return {
+    personId: t.personId!,
+    queued: t.queued,
+    bestQueuedQuality: t.bestQueuedQuality,
+    state: t.state ?? 'identifying',
+    evidence: evidence.map((e) => ({ ...e })),
+    announced,
+  };
 }
 
-function checkFaces(raw: unknown): Required<RecogniseFace>[] {
+function checkFaces(raw: unknown): Array<Required<RecogniseFace>> {
   if (!Array.isArray(raw)) bad('recognise takes an array of faces.');
   return raw.map((f: unknown) => {
     if (typeof f !== 'object' || f === null) bad('Each face must be an object.');
@@ -88,6 +143,9 @@ function checkFaces(raw: unknown): Required<RecogniseFace>[] {
     }
     if (typeof face.boxSidePx !== 'number' || !Number.isFinite(face.boxSidePx)) {
       bad("A face's box side must be a number.");
+    }
+    if (face.gateOk !== undefined && typeof face.gateOk !== 'boolean') {
+      bad("A face's gateOk must be true or false.");
     }
     const crop = face.crop ?? null;
     if (crop !== null && !isCropInput(crop)) bad("A face's crop must be an image.");
@@ -102,6 +160,7 @@ function checkFaces(raw: unknown): Required<RecogniseFace>[] {
       score: face.score,
       boxSidePx: face.boxSidePx,
       track: checkTrack(face.track),
+      gateOk: face.gateOk ?? true,
     };
   });
 }
@@ -136,19 +195,26 @@ export async function recognise(
     quality: faceQuality(f.score, f.boxSidePx),
     track: f.track,
     hasCrop: f.crop !== null,
+    gateOk: f.gateOk,
   }));
-  const decisions = decideFrame(inputs, { readOnly: core.readOnly }, opts.policy);
+  const decisions = decideFrame(
+    inputs,
+    { readOnly: core.readOnly, thresholds: opts.thresholds ?? thresholdsOf(core) },
+    opts.policy,
+    opts.vote,
+  );
   const out: RecognisedFace[] = [];
   for (const [i, d] of decisions.entries()) {
     const id = ids[i]!;
     const face = faces[i]!;
     let newVisit = false;
     let queued = false;
-    if (d.observe) {
+    const named = d.known ? id.topK.find((c) => c.personId === d.personId) : undefined;
+    if (d.observe && named) {
       // The one place a decision's confidence reaches the stored sighting: the
-      // decision's own when it gives one, else the match's similarity.
-      const confidence = (d as { confidence?: number }).confidence ?? id.similarity;
-      ({ newVisit } = await observe(core, id.personId, id.similarity, nowMs, confidence));
+      // vote's confidence when it gives one, else the match's similarity.
+      const confidence = d.confidence > 0 ? d.confidence : named.similarity;
+      ({ newVisit } = await observe(core, named.personId, named.similarity, nowMs, confidence));
     }
     if (d.queue) {
       ({ queued } = await queueUnknown(core, face.crop, face.embedding, {
@@ -156,12 +222,18 @@ export async function recognise(
         timestampMs: nowMs,
       }));
     }
+    const name = named?.name ?? null;
     out.push({
       ...id,
+      personId: named ? named.personId : null,
+      name,
+      state: d.state,
+      confidence: d.confidence,
+      withdrawn: d.withdrawn,
       track: d.track,
       newVisit,
       queued,
-      announce: announcement(d, id.name, queued),
+      announce: announcement(d, name, queued),
     });
   }
   return out;

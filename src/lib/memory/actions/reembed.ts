@@ -129,7 +129,7 @@ function allSamples(core: MemoryCore): SampleRow[] {
  * whichever person's record holds it (a sample may have been moved or merged
  * since it was stored).
  */
-async function targetVectors(
+export async function targetVectors(
   core: MemoryCore,
   modelId: string,
   dim: number,

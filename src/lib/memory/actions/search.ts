@@ -158,11 +158,26 @@ export async function identify(
 }
 
 /** The match threshold (a setting, not stored here), changed at once for the next search. */
-export function setThreshold(core: MemoryCore, thresholdCosine: unknown): Promise<void> {
+export function setThreshold(
+  core: MemoryCore,
+  thresholdCosine: unknown,
+  lowerCosine?: unknown,
+): Promise<void> {
   if (typeof thresholdCosine !== 'number' || !(thresholdCosine >= -1 && thresholdCosine <= 1)) {
     throw new MemoryError('invalid-input', 'The threshold is a cosine, −1 … 1.');
   }
+  if (
+    lowerCosine !== undefined &&
+    (typeof lowerCosine !== 'number' || !(lowerCosine >= -1 && lowerCosine <= thresholdCosine))
+  ) {
+    throw new MemoryError(
+      'invalid-input',
+      'The lower threshold is a cosine, −1 … 1, and not above the upper one.',
+    );
+  }
   return core.serial(() => {
     core.config.threshold = thresholdCosine;
+    // The live vote's "not sure" band (recognise); absent: no band.
+    core.config.lowerThreshold = lowerCosine as number | undefined;
   });
 }

@@ -16,6 +16,8 @@ export interface CoreConfig {
   modelId: string;
   dim: number;
   threshold: number;
+  /** The live vote's lower threshold (below: a stranger vote); absent: the same as threshold. */
+  lowerThreshold?: number;
   visitGapMs: number;
   sightingFlushMs: number;
   maintenanceDelayMs: number;
