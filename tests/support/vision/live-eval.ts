@@ -5,7 +5,8 @@
  * embedder), the memory's FaceDatabase (fake-indexeddb, real FAISS and
  * sql.js) with people labelled through the queue → labelFace path, and one
  * recognise() call per frame with the same track bookkeeping as the live
- * page (TrackIdentities). What a frame "shows" is read by displayedName().
+ * page (TrackIdentities, through the page's own live/frame-glue.ts). What a
+ * frame "shows" is read by displayedName().
  *
  * Layout of <dir>: one folder per person, 2+ images each (read by content;
  * unreadable files are counted and skipped). Sorted by folder name, people at
@@ -17,6 +18,7 @@ import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { FaceDatabase } from '../../../src/lib/memory/face-database.ts';
 import type { RecognisedFace } from '../../../src/lib/memory/actions/recognise.ts';
+import { frameSeen, recogniseInput, rememberRecognised } from '../../../src/lib/live/frame-glue.ts';
 import { TrackIdentities } from '../../../src/lib/live/track-identities.ts';
 import type { RgbaImage } from '../../../src/lib/vision/image.ts';
 import type { SessionEnv } from '../../../src/lib/vision/ort-session.ts';
@@ -323,27 +325,16 @@ async function runClip(
       Boolean(f.embedding),
     );
     if (embedded.length) {
-      const recognised = await db.recognise(
-        embedded.map((f) => ({
-          embedding: f.embedding,
-          crop: f.crop ?? null,
-          score: f.score,
-          boxSidePx: Math.max(f.box.x2 - f.box.x1, f.box.y2 - f.box.y1),
-          track: identities.memoryOf(f.trackId),
-        })),
-        nowMs,
-      );
+      const recognised = await db.recognise(recogniseInput(embedded, identities), nowMs);
+      rememberRecognised(identities, embedded, recognised, nowMs);
       for (const [k, r] of recognised.entries()) {
-        const { name, similarity, topK } = r;
         const trackId = embedded[k]!.trackId;
-        identities.remember(trackId, { ...r.track, name, similarity, topK }, nowMs);
         shown.set(trackId, displayedName(r));
         baseNames.set(trackId, thresholdName(r));
         states.set(trackId, (r as { state?: string }).state);
       }
     }
-    for (const f of frame.faces) identities.seen(f.trackId, nowMs);
-    identities.prune(nowMs);
+    frameSeen(identities, frame.faces, nowMs);
     // What the boxes show on this frame: a track forgotten by the page shows nothing.
     const names = frame.faces.map((f) => (identities.get(f.trackId) ? shown.get(f.trackId) : null));
     const bases = frame.faces.map((f) =>
