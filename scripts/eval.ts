@@ -1,17 +1,21 @@
 /**
  * npm run eval -- <pairs.csv> <imagesDir> [--model ID] [--model-file PATH.onnx] [--backend cpu|wasm]
  * npm run eval -- --identify <dir-of-person-folders> [--model ID] ...
+ * npm run eval -- --live <dir-of-person-folders> [--model ID] [--seed N] [--people a,b] [--held-out c,d]
  *
  * Runs the app's real pipeline (detect → align → embed) in Node and prints
  * one JSON object. Pairs: accuracy at the model's shipped threshold (a pair
  * whose face is not found counts as wrong), the best accuracy any threshold
  * reaches and that threshold, AUC. Identify: enrols each person's first
- * image and reports rank-1 over the rest.
+ * image and reports rank-1 over the rest. Live: camera-like clips through the
+ * live view's own per-frame path (tests/support/vision/live-eval.ts).
  *
  * --model-file uses a local .onnx (its .onnx_data beside it) as model ID;
  * otherwise a remote model is downloaded once into ~/.cache/visio-memoria.
  * --backend: onnxruntime-node 'cpu' (default, fast) or onnxruntime-web 'wasm' (what the app runs).
  */
+// The --live harness opens the app's memory, which keeps its data in IndexedDB.
+import 'fake-indexeddb/auto';
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -19,6 +23,7 @@ import { parseArgs } from 'node:util';
 import { BUNDLED_EMBEDDER_ID, getEmbedderSpec } from '../src/lib/vision/registry.ts';
 import { VisionService } from '../src/lib/vision/service.ts';
 import { evalIdentify, evalPairs } from '../tests/support/vision/eval-core.ts';
+import { evalLive } from '../tests/support/vision/live-eval.ts';
 import {
   FileModelStore,
   nodeModelSource,
@@ -29,6 +34,10 @@ const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
     identify: { type: 'string' },
+    live: { type: 'string' },
+    seed: { type: 'string', default: '1' },
+    people: { type: 'string' },
+    'held-out': { type: 'string' },
     model: { type: 'string', default: BUNDLED_EMBEDDER_ID },
     'model-file': { type: 'string' },
     backend: { type: 'string', default: 'cpu' },
@@ -38,7 +47,7 @@ const { values, positionals } = parseArgs({
 
 function usage(msg: string): never {
   console.error(
-    `${msg}\nusage: npm run eval -- <pairs.csv> <imagesDir> [--model ID]\n       npm run eval -- --identify <dir> [--model ID]`,
+    `${msg}\nusage: npm run eval -- <pairs.csv> <imagesDir> [--model ID]\n       npm run eval -- --identify <dir> [--model ID]\n       npm run eval -- --live <dir> [--model ID] [--seed N] [--people a,b] [--held-out c,d]`,
   );
   process.exit(2);
 }
@@ -50,6 +59,29 @@ const backend =
       ? 'cpu'
       : usage('--backend is cpu or wasm');
 const spec = getEmbedderSpec(values.model) ?? usage(`unknown model ${values.model}`);
+const list = (v: string | undefined) =>
+  v
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+if (values.live) {
+  const seed = Number(values.seed);
+  if (!Number.isSafeInteger(seed)) usage('--seed is an integer');
+  const report = await evalLive({
+    dir: values.live,
+    modelId: spec.id,
+    seed,
+    env: nodeSessionEnv(backend, Number(values.threads)),
+    store: new FileModelStore(join(homedir(), '.cache', 'visio-memoria', 'models')),
+    people: list(values.people),
+    heldOut: list(values['held-out']),
+    log: (m) => process.stderr.write(`${m}\n`),
+  });
+  console.log(JSON.stringify(report));
+  process.exit(0);
+}
+
 const store = new FileModelStore(join(homedir(), '.cache', 'visio-memoria', 'models'));
 const service = new VisionService(
   nodeSessionEnv(backend, Number(values.threads)),

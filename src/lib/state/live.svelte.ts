@@ -8,6 +8,7 @@ import { proxy, transfer, type Remote } from 'comlink';
 import { FramePump } from '../camera/frame-pump';
 import { forcedProvider } from '../diagnostics/provider-preference';
 import { describeError, handleError } from '../errors';
+import { frameSeen, recogniseInput, rememberRecognised } from '../live/frame-glue';
 import { TrackIdentities } from '../live/track-identities';
 import type { TrackState } from '../live/decide';
 import type { Candidate } from '../memory/types';
@@ -159,35 +160,22 @@ export class LiveState {
     this.embedMs = frame.embedMs;
     const embedded = frame.faces.filter((f) => f.embedding);
     if (embedded.length) await this.#recognise(embedded, nowMs);
-    for (const f of frame.faces) this.#identities.seen(f.trackId, nowMs);
-    this.#identities.prune(nowMs);
+    frameSeen(this.#identities, frame.faces, nowMs);
     if (this.paused) return;
     this.faces = frame.faces.map((f) => this.#view(frame, f));
   }
 
   /** One memory call for the frame's embedded faces; it decides, this only keeps and says the result. */
   async #recognise(faces: EncodedFace[], nowMs: number): Promise<void> {
-    const embeddings = faces.map((f) => f.embedding!);
+    const embedded = faces.map((f) => ({ ...f, embedding: f.embedding! }));
     const recognised = await this.memory.api.recognise(
-      transfer(
-        faces.map((f, i) => ({
-          embedding: embeddings[i]!,
-          crop: f.crop ?? null,
-          score: f.score,
-          boxSidePx: Math.max(f.box.x2 - f.box.x1, f.box.y2 - f.box.y1),
-          track: this.#identities.memoryOf(f.trackId),
-          trackId: f.trackId,
-          gateOk: f.quality?.ok ?? true,
-        })),
-        [...new Set(embeddings.map((e) => e.buffer as ArrayBuffer))],
-      ),
+      transfer(recogniseInput(embedded, this.#identities), [
+        ...new Set(embedded.map((f) => f.embedding.buffer as ArrayBuffer)),
+      ]),
       Date.now(),
     );
-    for (const [i, r] of recognised.entries()) {
-      const { name, similarity, topK } = r;
-      this.#identities.remember(faces[i]!.trackId, { ...r.track, name, similarity, topK }, nowMs);
-      if (r.announce) this.toasts.announce(r.announce);
-    }
+    rememberRecognised(this.#identities, faces, recognised, nowMs);
+    for (const r of recognised) if (r.announce) this.toasts.announce(r.announce);
     if (recognised.some((r) => r.queued)) this.memory.changed('queue');
   }
 

@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import type { RecognisedFace } from '../memory/actions/recognise';
+import { frameSeen, recogniseInput, rememberRecognised } from './frame-glue';
+import { TrackIdentities } from './track-identities';
+
+const face = (trackId: number, side: number) => ({
+  trackId,
+  box: { x1: 10, y1: 20, x2: 10 + side, y2: 20 + side / 2 },
+  score: 0.9,
+  embedding: new Float32Array([1, 0]),
+});
+
+const result = (personId: number | null, name: string | null): RecognisedFace => ({
+  personId,
+  name,
+  similarity: 0.5,
+  topK: [],
+  track: { personId, queued: personId === null ? 1 : 0, bestQueuedQuality: 0.4 },
+  newVisit: false,
+  queued: personId === null,
+  announce: null,
+  state: personId === null ? 'stranger' : 'named',
+  confidence: personId === null ? 0 : 0.9,
+  withdrawn: false,
+});
+
+describe('live frame glue', () => {
+  it('sends each face with its box side and what its track was, and keeps what came back', () => {
+    const ids = new TrackIdentities(1000);
+    const faces = [face(1, 80), face(2, 40)];
+    const first = recogniseInput(faces, ids);
+    expect(first.map((f) => [f.trackId, f.gateOk])).toEqual([
+      [1, true],
+      [2, true],
+    ]);
+    expect(first.map((f) => [f.boxSidePx, f.track, f.crop])).toEqual([
+      [80, null, null],
+      [40, null, null],
+    ]);
+    rememberRecognised(ids, faces, [result(7, 'Amy'), result(null, null)], 0);
+    expect(ids.get(1)?.name).toBe('Amy');
+    expect(recogniseInput(faces, ids).map((f) => f.track)).toEqual([
+      { personId: 7, queued: 0, bestQueuedQuality: 0.4 },
+      { personId: null, queued: 1, bestQueuedQuality: 0.4 },
+    ]);
+  });
+
+  it('keeps tracks seen on a frame and forgets the others after the delay', () => {
+    const ids = new TrackIdentities(1000);
+    rememberRecognised(ids, [face(1, 80), face(2, 80)], [result(7, 'Amy'), result(8, 'Raj')], 0);
+    frameSeen(ids, [{ trackId: 1 }], 900);
+    frameSeen(ids, [{ trackId: 1 }], 1500);
+    expect(ids.get(1)?.name).toBe('Amy');
+    expect(ids.get(2)).toBeUndefined();
+  });
+});
