@@ -7,11 +7,7 @@
  * the same paths straight from node_modules. No weights are committed.
  */
 import type { Plugin } from 'vite';
-import {
-  bundledFileNames,
-  bundledModelPath,
-  readBundledBytes,
-} from '../models/bundled-models.ts';
+import { bundledFileNames, bundledModelPath, readBundledBytes } from '../models/bundled-models.ts';
 
 export function bundledModels(): Plugin {
   const files = bundledFileNames;

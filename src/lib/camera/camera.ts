@@ -3,14 +3,18 @@ import {
   chooseCamera,
   describeCameraError,
   listCameraOptions,
+  trackFacing,
   videoConstraints,
   type CameraOption,
 } from './devices';
+import type { CameraFacing } from '../settings/settings';
 
 export interface OpenedCamera {
   stream: MediaStream;
   /** The id of the camera actually opened ('' if the browser does not say). */
   deviceId: string;
+  /** Its side, where the browser reports one. */
+  facing: CameraFacing | '';
 }
 
 function mediaDevices(): MediaDevices {
@@ -26,25 +30,32 @@ export async function listCameras(): Promise<CameraOption[]> {
 }
 
 /**
- * Opens the preferred camera, falling back to any camera when the preferred
- * one is gone. Throws an AppError whose message tells the user what to do.
+ * Opens the preferred camera, else the camera on the preferred side (the
+ * camera switch's choice), falling back to any camera when neither is there.
+ * Throws an AppError whose message tells the user what to do.
  */
-export async function openCamera(preferredId?: string | null): Promise<OpenedCamera> {
+export async function openCamera(
+  preferredId?: string | null,
+  facing?: CameraFacing | null,
+): Promise<OpenedCamera> {
   const md = mediaDevices();
   let chosen: string | null = null;
-  try {
-    // Labels and ids are only known after a first grant; before that this picks nothing.
-    chosen =
-      chooseCamera(listCameraOptions(await md.enumerateDevices()), preferredId)?.deviceId || null;
-  } catch {
-    chosen = null;
+  // A side asked for without an id: the browser picks the camera (labels say nothing reliable).
+  if (preferredId || !facing) {
+    try {
+      // Labels and ids are only known after a first grant; before that this picks nothing.
+      chosen =
+        chooseCamera(listCameraOptions(await md.enumerateDevices()), preferredId)?.deviceId || null;
+    } catch {
+      chosen = null;
+    }
   }
   let stream: MediaStream;
   try {
-    stream = await md.getUserMedia(videoConstraints(chosen));
+    stream = await md.getUserMedia(videoConstraints(chosen, facing));
   } catch (error) {
     const name = (error as { name?: string }).name;
-    if (!chosen || (name !== 'OverconstrainedError' && name !== 'NotFoundError')) {
+    if (!(chosen || facing) || (name !== 'OverconstrainedError' && name !== 'NotFoundError')) {
       throw describeCameraError(error);
     }
     try {
@@ -54,7 +65,8 @@ export async function openCamera(preferredId?: string | null): Promise<OpenedCam
     }
   }
   const track = stream.getVideoTracks()[0];
-  return { stream, deviceId: track?.getSettings().deviceId ?? '' };
+  const settings = track?.getSettings();
+  return { stream, deviceId: settings?.deviceId ?? '', facing: trackFacing(settings?.facingMode) };
 }
 
 export function stopStream(stream: MediaStream | null | undefined): void {

@@ -3,6 +3,8 @@ import {
   chooseCamera,
   describeCameraError,
   listCameraOptions,
+  switchTarget,
+  trackFacing,
   videoConstraints,
   type DeviceLike,
 } from './devices';
@@ -78,5 +80,36 @@ describe('describeCameraError', () => {
     const e = describeCameraError(named(name));
     expect(e.code).toBe(code);
     expect(e.message).toMatch(text);
+  });
+});
+
+describe('the camera switch', () => {
+  const opts = [
+    { deviceId: 'a', label: 'Front' },
+    { deviceId: 'b', label: 'Back' },
+    { deviceId: 'c', label: 'USB' },
+  ];
+  it('flips the side where the camera reports one', () => {
+    expect(switchTarget(opts, 'a', 'user')).toEqual({ facing: 'environment' });
+    expect(switchTarget([], '', 'environment')).toEqual({ facing: 'user' });
+  });
+  it('goes to the next camera where no side is reported, and nowhere with one camera', () => {
+    expect(switchTarget(opts, 'a', '')).toEqual({ deviceId: 'b' });
+    expect(switchTarget(opts, 'c', '')).toEqual({ deviceId: 'a' });
+    expect(switchTarget(opts, 'gone', '')).toEqual({ deviceId: 'a' });
+    expect(switchTarget(opts.slice(0, 1), 'a', '')).toBeNull();
+  });
+  it('asks for the side exactly, and reads only the two sides', () => {
+    expect(videoConstraints(null, 'environment').video).toMatchObject({
+      facingMode: { exact: 'environment' },
+    });
+    expect(videoConstraints('b', 'environment').video).toMatchObject({ deviceId: { exact: 'b' } });
+    expect(videoConstraints(null).video).toMatchObject({ facingMode: 'user' });
+    expect([
+      trackFacing('user'),
+      trackFacing('environment'),
+      trackFacing('left'),
+      trackFacing(undefined),
+    ]).toEqual(['user', 'environment', '', '']);
   });
 });

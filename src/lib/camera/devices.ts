@@ -3,6 +3,7 @@
  * calls live in camera.ts.
  */
 import { AppError, describeError } from '../errors';
+import type { CameraFacing } from '../settings/settings';
 
 /** The part of MediaDeviceInfo this module needs. */
 export interface DeviceLike {
@@ -57,8 +58,15 @@ export function chooseCamera(
   );
 }
 
-/** getUserMedia constraints for a chosen camera (or any camera when none is chosen). */
-export function videoConstraints(deviceId: string | null | undefined): MediaStreamConstraints {
+/**
+ * getUserMedia constraints for a chosen camera, else for a side (`facing`,
+ * exact: fails with OverconstrainedError where there is no such camera),
+ * else for any camera, the front one preferred.
+ */
+export function videoConstraints(
+  deviceId: string | null | undefined,
+  facing?: CameraFacing | null,
+): MediaStreamConstraints {
   const video: MediaTrackConstraints = {
     width: { ideal: 1280 },
     height: { ideal: 720 },
@@ -67,8 +75,30 @@ export function videoConstraints(deviceId: string | null | undefined): MediaStre
   // An exact id fails with OverconstrainedError if that camera is gone; camera.ts
   // then retries without it.
   if (deviceId) video.deviceId = { exact: deviceId };
+  else if (facing) video.facingMode = { exact: facing };
   else video.facingMode = 'user';
   return { video, audio: false };
+}
+
+/** A track's reported side, or '' where the browser does not say (desktop webcams). */
+export function trackFacing(reported: string | undefined): CameraFacing | '' {
+  return reported === 'user' || reported === 'environment' ? reported : '';
+}
+
+/**
+ * What the camera switch opens next: the other side where the current camera
+ * reports its side (tablets, phones), else the next camera in the list
+ * (desktops with two webcams); null when there is nothing to switch to.
+ */
+export function switchTarget(
+  options: readonly CameraOption[],
+  currentId: string,
+  facing: CameraFacing | '',
+): { facing: CameraFacing } | { deviceId: string } | null {
+  if (facing) return { facing: facing === 'user' ? 'environment' : 'user' };
+  if (options.length < 2) return null;
+  const i = options.findIndex((o) => o.deviceId === currentId);
+  return { deviceId: options[(i + 1) % options.length]!.deviceId };
 }
 
 export type CameraErrorCode =

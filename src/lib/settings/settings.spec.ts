@@ -36,6 +36,7 @@ describe('parseSettings', () => {
       topK: 99,
       onboarded: true,
       cameraId: 42,
+      facingMode: 'sideways',
       provider: 'cuda',
       modelDims: { a: 384, b: -1, c: 1.5 },
     });
@@ -50,7 +51,13 @@ describe('parseSettings', () => {
   });
 
   it('reads back what it wrote, versioned', () => {
-    const data = { ...DEFAULT_SETTINGS, cameraId: 'cam-2', provider: 'wasm' as const, topK: 5 };
+    const data = {
+      ...DEFAULT_SETTINGS,
+      cameraId: 'cam-2',
+      facingMode: 'environment' as const,
+      provider: 'wasm' as const,
+      topK: 5,
+    };
     const text = serializeSettings(data);
     expect(JSON.parse(text)).toMatchObject({ version: SETTINGS_VERSION });
     expect(parseSettings(JSON.parse(text))).toEqual(data);

@@ -9,6 +9,9 @@
 /** Which execution provider the models use: automatic (WebGPU when there is a real GPU adapter, else WASM) or always WASM. */
 export type ProviderPreference = 'auto' | 'wasm';
 
+/** A camera's side as getUserMedia names it: 'user' faces the person holding the device. */
+export type CameraFacing = 'user' | 'environment';
+
 export interface SettingsData {
   /** The embedding model in use (a registry id). */
   modelId: string;
@@ -22,6 +25,8 @@ export interface SettingsData {
   onboarded: boolean;
   /** The camera chosen last (a deviceId); '' = the browser's default camera. */
   cameraId: string;
+  /** The side the camera switch chose last ('' = never switched): opened when cameraId is gone. */
+  facingMode: CameraFacing | '';
   /** Read by the vision worker when it starts (a change applies on the next start). */
   provider: ProviderPreference;
   /** Dimensions of models loaded before (a model's is known only once loaded): a hint for the model list. */
@@ -52,6 +57,7 @@ export const DEFAULT_SETTINGS: SettingsData = {
   topK: 3,
   onboarded: false,
   cameraId: '',
+  facingMode: '',
   provider: 'auto',
   modelDims: {},
 };
@@ -79,6 +85,7 @@ export function parseSettings(raw: unknown): SettingsData {
     s.topK = r.topK;
   if (typeof r.onboarded === 'boolean') s.onboarded = r.onboarded;
   if (typeof r.cameraId === 'string') s.cameraId = r.cameraId;
+  if (r.facingMode === 'user' || r.facingMode === 'environment') s.facingMode = r.facingMode;
   if (r.provider === 'wasm' || r.provider === 'auto') s.provider = r.provider;
   if (isObject(r.modelDims)) {
     for (const [k, v] of Object.entries(r.modelDims)) {

@@ -1,6 +1,7 @@
 /** The camera as the view sees it: which one, whether it runs, what went wrong. */
 import { listCameras, openCamera, stopStream } from '../camera/camera';
-import type { CameraOption } from '../camera/devices';
+import { switchTarget, type CameraOption } from '../camera/devices';
+import type { CameraFacing } from '../settings/settings';
 import { AppError, describeError } from '../errors';
 import type { Settings } from './settings.svelte';
 
@@ -12,8 +13,12 @@ export class CameraState {
   cameras = $state.raw<CameraOption[]>([]);
   deviceId = $state<string>('');
   error = $state<{ code: string; message: string } | null>(null);
+  /** The running camera's side, where the browser reports one. */
+  facing = $state<CameraFacing | ''>('');
   /** Whether a second camera could be chosen. */
   readonly canChoose = $derived(this.cameras.length > 1);
+  /** Whether the front/back switch is shown: several cameras, or one that reports its side. */
+  readonly canSwitch = $derived(this.cameras.length > 1 || this.facing !== '');
   #startSeq = 0;
 
   /** `settings` remembers the camera chosen last. */
@@ -24,14 +29,17 @@ export class CameraState {
     });
   }
 
-  async start(deviceId: string | null = this.#preferred()): Promise<void> {
+  async start(
+    deviceId: string | null = this.#preferred(),
+    facing: CameraFacing | null = this.settings.data.facingMode || null,
+  ): Promise<void> {
     const seq = ++this.#startSeq;
     this.status = 'starting';
     this.error = null;
     stopStream(this.stream);
     this.stream = null;
     try {
-      const opened = await openCamera(deviceId);
+      const opened = await openCamera(deviceId, facing);
       if (seq !== this.#startSeq) {
         stopStream(opened.stream); // a newer start() won
         return;
@@ -41,6 +49,7 @@ export class CameraState {
       }
       this.stream = opened.stream;
       this.deviceId = opened.deviceId;
+      this.facing = opened.facing;
       if (opened.deviceId) this.#remember(opened.deviceId);
       this.status = 'live';
       await this.refreshCameras();
@@ -57,6 +66,22 @@ export class CameraState {
   async choose(deviceId: string): Promise<void> {
     this.#remember(deviceId);
     await this.start(deviceId);
+  }
+
+  /**
+   * The camera switch: the other side (front ↔ back) where the camera says
+   * which it is, else the next camera. Both the side and the camera opened
+   * are remembered for the next start.
+   */
+  async switchCamera(): Promise<void> {
+    const target = switchTarget(this.cameras, this.deviceId, this.facing);
+    if (!target) return;
+    if ('facing' in target) {
+      this.settings.update({ facingMode: target.facing, cameraId: '' });
+      await this.start(null, target.facing);
+    } else {
+      await this.choose(target.deviceId);
+    }
   }
 
   stop(): void {

@@ -1,5 +1,5 @@
 /** The labelling queue as the view sees it: groups, their crops and suggestions. */
-import { handleError } from '../errors';
+import { describeError, handleError } from '../errors';
 import { isolate } from '../ui/format';
 import { faceQuality } from '../live/decide';
 import { busyAction } from '../ui/busy-action';
@@ -8,7 +8,7 @@ import type { Candidate } from '../memory/types';
 import { transfer, type Remote } from 'comlink';
 import type { VisionApi } from '../workers/vision.worker';
 import type { MemoryState } from './memory.svelte';
-import { decodePhoto } from '../vision/photo';
+import { decodePhoto, photoBatchSummary, type PhotoBatchResult } from '../vision/photo';
 import { groupQueue, groupSuggestions, type QueueGroup } from '../ui/queue-groups';
 import type { Toasts } from './toasts.svelte';
 
@@ -72,14 +72,21 @@ export class QueueState {
   async addPhotos(vision: Remote<VisionApi>, files: readonly File[]): Promise<void> {
     if (this.busy || !files.length) return;
     this.busy = true;
-    let found = 0;
+    // One unreadable file is a counted, named skip: the rest of the batch goes on.
+    const result: PhotoBatchResult = { faces: 0, noFace: [], skipped: [] };
     try {
       for (const file of files) {
+        let bitmap: ImageBitmap;
         try {
-          const bitmap = await decodePhoto(file, file.name);
+          bitmap = await decodePhoto(file, file.name);
+        } catch (error) {
+          result.skipped.push(describeError(error));
+          continue;
+        }
+        try {
           const faces = await vision.embedPhoto(transfer(bitmap, [bitmap]));
           if (!faces.length) {
-            this.toasts.show(`No face found in ${file.name}.`, 'info');
+            result.noFace.push(file.name);
             continue;
           }
           // The live view's quality gate: a blurred, dark, tiny or turned face is not enrolled.
@@ -96,15 +103,18 @@ export class QueueState {
               maxPerGroup: 50,
             });
           }
-          found += faces.length - skipped.length;
+          result.faces += faces.length - skipped.length;
         } catch (error) {
           handleError(error, `Reading ${file.name}`);
         }
       }
-      if (found) {
-        this.toasts.show(`${found} face${found > 1 ? 's' : ''} added to label.`, 'success');
-        this.memory.changed('queue');
-      }
+      const ok = !result.skipped.length && !result.noFace.length;
+      this.toasts.show(
+        photoBatchSummary(result),
+        result.faces ? 'success' : ok ? 'info' : 'error',
+        result.skipped.length ? 10_000 : undefined,
+      );
+      if (result.faces) this.memory.changed('queue');
     } finally {
       this.busy = false;
     }

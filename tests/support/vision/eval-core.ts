@@ -13,16 +13,30 @@ import {
 } from '../../../src/lib/vision/metrics.ts';
 import { cosine } from '../../../src/lib/vision/preprocess.ts';
 import type { VisionService } from '../../../src/lib/vision/service.ts';
-import { readImage } from './vision-node.ts';
+import { readImage, UnreadableImageError } from './vision-node.ts';
 
-const IMAGE = /\.(png|jpe?g)$/i;
+/** Files that are never pictures (a pairs list, notes beside the images). */
+const NOT_IMAGE = /\.(csv|txt|md|json)$|^\./i;
 
-/** The embedding of the largest face in an image file; undefined when no face is found. */
+/**
+ * The embedding of the largest face in an image file (read by its content);
+ * undefined when no face is found, 'unreadable' when it is not a picture the
+ * tools decode (then its name goes to `unreadable`, and the run goes on).
+ */
 export async function embedFile(
   service: VisionService,
   path: string,
+  unreadable?: string[],
 ): Promise<Float32Array | undefined> {
-  return (await service.embedStill(await readImage(path)))?.embedding;
+  let image;
+  try {
+    image = await readImage(path);
+  } catch (error) {
+    if (!(error instanceof UnreadableImageError) || !unreadable) throw error;
+    unreadable.push(basename(path));
+    return undefined;
+  }
+  return (await service.embedStill(image))?.embedding;
 }
 
 /** LFW-style pairs: `file_x,file_y,decision` (Yes/No), a header line allowed. */
@@ -41,7 +55,7 @@ export function parsePairs(csv: string): { x: string; y: string; same: boolean }
 async function listImages(dir: string): Promise<string[]> {
   const out: string[] = [];
   for (const e of await readdir(dir, { withFileTypes: true, recursive: true })) {
-    if (e.isFile() && IMAGE.test(e.name)) out.push(join(e.parentPath, e.name));
+    if (e.isFile() && !NOT_IMAGE.test(e.name)) out.push(join(e.parentPath, e.name));
   }
   return out;
 }
@@ -59,7 +73,10 @@ function resolver(imagesDir: string, all: string[]): (p: string) => string | und
 
 export interface PairsReport extends PairsMetrics {
   model: string;
+  /** Images read in which no face was found (or missing from the folder). */
   facesNotFound: number;
+  /** Files that are not a picture the tools read (skipped, not counted as faces not found). */
+  unreadable: string[];
 }
 
 export async function evalPairs(
@@ -73,23 +90,32 @@ export async function evalPairs(
   const resolve = resolver(imagesDir, await listImages(imagesDir));
   const cache = new Map<string, Float32Array | undefined>();
   const missing = new Set<string>();
+  const unreadable: string[] = [];
   const embed = async (p: string) => {
     const path = resolve(p);
     if (!path) {
       missing.add(p);
       return undefined;
     }
-    if (!cache.has(path)) cache.set(path, await embedFile(service, path));
-    const e = cache.get(path);
-    if (!e) missing.add(p);
-    return e;
+    if (!cache.has(path)) {
+      const before = unreadable.length;
+      const e = await embedFile(service, path, unreadable);
+      cache.set(path, e);
+      if (!e && unreadable.length === before) missing.add(p);
+    }
+    return cache.get(path);
   };
   const scored: ScoredPair[] = [];
   for (const p of pairs) {
     const [a, b] = [await embed(p.x), await embed(p.y)];
     scored.push({ cos: a && b ? cosine(a, b) : undefined, same: p.same });
   }
-  return { model, ...pairsMetrics(scored, threshold), facesNotFound: missing.size };
+  return {
+    model,
+    ...pairsMetrics(scored, threshold),
+    facesNotFound: missing.size,
+    unreadable,
+  };
 }
 
 /** Every pair of images of a folder of person folders, for a pairs evaluation without a CSV. */
@@ -97,7 +123,7 @@ export async function allPairs(service: VisionService, dir: string): Promise<Sco
   const people = await personFolders(dir);
   const items: { label: string; e: Float32Array | undefined }[] = [];
   for (const [label, files] of people)
-    for (const f of files) items.push({ label, e: await embedFile(service, f) });
+    for (const f of files) items.push({ label, e: await embedFile(service, f, []) });
   const out: ScoredPair[] = [];
   for (let i = 0; i < items.length; i++) {
     for (let j = i + 1; j < items.length; j++) {
@@ -115,7 +141,7 @@ async function personFolders(dir: string): Promise<Map<string, string[]>> {
     (e) => e.isDirectory() && e.name !== 'groups',
   );
   for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
-    const files = (await readdir(join(dir, e.name))).filter((f) => IMAGE.test(f));
+    const files = (await readdir(join(dir, e.name))).filter((f) => !NOT_IMAGE.test(f));
     files.sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
     if (files.length)
       people.set(
@@ -130,6 +156,8 @@ export interface IdentifyReport extends Rank1Result {
   model: string;
   people: number;
   facesNotFound: number;
+  /** Files that are not a picture the tools read (skipped and named). */
+  unreadable: string[];
 }
 
 /** Enrols the first image of each person, identifies the rest (rank-1, nearest by cosine). */
@@ -141,16 +169,27 @@ export async function evalIdentify(
   const people = await personFolders(dir);
   const enrolled: { label: string; embedding: Float32Array }[] = [];
   const queries: { label: string; embedding: Float32Array | undefined }[] = [];
+  const unreadable: string[] = [];
   let notFound = 0;
-  for (const [label, [first, ...rest]] of people) {
-    const e = await embedFile(service, first!);
-    if (e) enrolled.push({ label, embedding: e });
-    else notFound++;
-    for (const f of rest) {
-      const q = await embedFile(service, f);
-      if (!q) notFound++;
-      queries.push({ label, embedding: q });
+  for (const [label, files] of people) {
+    // The first readable picture enrols the person; the rest are queries.
+    let first = true;
+    for (const f of files) {
+      const before = unreadable.length;
+      const e = await embedFile(service, f, unreadable);
+      if (unreadable.length > before) continue;
+      if (!e) notFound++;
+      if (first) {
+        if (e) enrolled.push({ label, embedding: e });
+        first = false;
+      } else queries.push({ label, embedding: e });
     }
   }
-  return { model, people: people.size, ...rank1(enrolled, queries), facesNotFound: notFound };
+  return {
+    model,
+    people: people.size,
+    ...rank1(enrolled, queries),
+    facesNotFound: notFound,
+    unreadable,
+  };
 }

@@ -1,16 +1,22 @@
 /**
- * Node-only helpers for the vision tools and tests: decoding PNG/JPEG files
- * to RGBA, and reading the bundled models from the npm package with their
+ * Node-only helpers for the vision tools and tests: decoding JPEG, PNG and
+ * WebP files (told by their bytes, not their names) to upright RGBA, and reading the bundled models from the npm package with their
  * checksums verified (the same check the Vite plugin makes at build time).
  */
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { decode as decodeWebp } from '@cwasm/webp';
 import jpeg from 'jpeg-js';
 import * as ortNode from 'onnxruntime-node';
 import { PNG } from 'pngjs';
 import { readBundledBytes } from '../../../models/bundled-models.ts';
-import type { RgbaImage } from '../../../src/lib/vision/image.ts';
+import { createRgba, type RgbaImage } from '../../../src/lib/vision/image.ts';
+import {
+  FORMAT_NAMES,
+  jpegOrientation,
+  sniffImageFormat,
+} from '../../../src/lib/vision/image-format.ts';
 import { fetchModel, type ModelStore } from '../../../src/lib/vision/model-store.ts';
 import {
   wasmEnv,
@@ -21,20 +27,95 @@ import {
 import type { ModelSource } from '../../../src/lib/vision/service.ts';
 import type { BundledFile } from '../../../src/lib/vision/registry.ts';
 
-/** Decodes a PNG or JPEG (by its signature) to RGBA. */
-export function decodeImage(bytes: Uint8Array, name = 'image'): RgbaImage {
-  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (buf[0] === 0x89 && buf[1] === 0x50) {
-    const png = PNG.sync.read(buf);
-    return { width: png.width, height: png.height, data: new Uint8Array(png.data) };
-  }
-  if (buf[0] === 0xff && buf[1] === 0xd8) {
-    const img = jpeg.decode(buf, { useTArray: true, formatAsRGBA: true, maxMemoryUsageInMB: 1024 });
-    return { width: img.width, height: img.height, data: img.data };
-  }
-  throw new Error(`${name}: not a PNG or JPEG file`);
+/** A file the Node tools cannot decode; its message names the file and says why. */
+export class UnreadableImageError extends Error {
+  override readonly name = 'UnreadableImageError';
 }
 
+/**
+ * Decodes a JPEG, PNG or WebP (told by its bytes, whatever the file is
+ * called) to RGBA, a JPEG turned upright by its EXIF orientation. Anything
+ * else, or a damaged file, throws UnreadableImageError naming `name`.
+ */
+export function decodeImage(bytes: Uint8Array, name = 'image'): RgbaImage {
+  const format = sniffImageFormat(bytes);
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  try {
+    if (format === 'png') {
+      const png = PNG.sync.read(buf);
+      return { width: png.width, height: png.height, data: new Uint8Array(png.data) };
+    }
+    if (format === 'jpeg') {
+      const img = jpeg.decode(buf, {
+        useTArray: true,
+        formatAsRGBA: true,
+        maxMemoryUsageInMB: 1024,
+      });
+      return orient(
+        { width: img.width, height: img.height, data: img.data },
+        jpegOrientation(bytes),
+      );
+    }
+    if (format === 'webp') {
+      const img = decodeWebp(bytes);
+      return { width: img.width, height: img.height, data: new Uint8Array(img.data.buffer) };
+    }
+  } catch (error) {
+    throw new UnreadableImageError(`${name}: a damaged ${FORMAT_NAMES[format!]} file`, {
+      cause: error,
+    });
+  }
+  throw new UnreadableImageError(
+    format
+      ? `${name}: ${FORMAT_NAMES[format]} pictures are not read here (JPEG, PNG and WebP are)`
+      : `${name}: not a picture (not JPEG, PNG or WebP by its content)`,
+  );
+}
+
+/** The image as displayed for EXIF orientation 1–8 (rotations and mirrors). */
+function orient(img: RgbaImage, orientation: number): RgbaImage {
+  if (orientation <= 1 || orientation > 8) return img;
+  const { width: w, height: h } = img;
+  const swap = orientation >= 5;
+  const out = createRgba(swap ? h : w, swap ? w : h);
+  const src = new Uint32Array(Uint8Array.from(img.data).buffer);
+  const dst = new Uint32Array(out.data.buffer);
+  const ow = out.width;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      // Where stored pixel (x, y) lands when displayed.
+      let dx: number;
+      let dy: number;
+      switch (orientation) {
+        case 2:
+          [dx, dy] = [w - 1 - x, y];
+          break;
+        case 3:
+          [dx, dy] = [w - 1 - x, h - 1 - y];
+          break;
+        case 4:
+          [dx, dy] = [x, h - 1 - y];
+          break;
+        case 5:
+          [dx, dy] = [y, x];
+          break;
+        case 6:
+          [dx, dy] = [h - 1 - y, x];
+          break;
+        case 7:
+          [dx, dy] = [h - 1 - y, w - 1 - x];
+          break;
+        default:
+          [dx, dy] = [y, w - 1 - x];
+          break; // 8
+      }
+      dst[dy * ow + dx] = src[y * w + x]!;
+    }
+  }
+  return out;
+}
+
+/** Reads and decodes an image file by its content (see decodeImage). */
 export async function readImage(path: string): Promise<RgbaImage> {
   return decodeImage(await readFile(path), path);
 }
