@@ -43,6 +43,44 @@ export default ts.config(
     },
   },
   {
+    // The layers: the page (state/, ui/) reaches memory, vision and FAISS through their
+    // workers, so it imports only their types. Named exceptions are page-side data and
+    // helpers that live beside their realm: the model catalogue, photo decoding (it runs
+    // in the page), and the model switch's orchestration of the two workers.
+    files: [
+      'src/lib/state/**/*.ts',
+      'src/lib/ui/**/*.ts',
+      'src/lib/ui/**/*.svelte',
+      'src/App.svelte',
+    ],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [
+                '**/memory/*',
+                '**/memory/actions/*',
+                '**/memory/transfer/*',
+                '**/memory/store/*',
+                '**/vision/*',
+                '!**/vision/registry',
+                '!**/vision/photo',
+                '!**/vision/reembed-all',
+                '**/faiss',
+                '**/faiss/*',
+              ],
+              allowTypeImports: true,
+              message:
+                'state/ and ui/ reach memory, vision and FAISS through their workers: import only types.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.svelte', '**/*.svelte.ts'],
     languageOptions: {
       parserOptions: { parser: ts.parser, svelteConfig },
