@@ -196,7 +196,7 @@ export async function writeArchive(
 
 /** The names this format defines (crops: paths chosen by the writer, in a safe alphabet). */
 const FORMAT_NAME =
-  /^(sqlite\.db|emb\/[^/]+\/(\d+\.ids\.json|(unl\/)?\d+\.f32)|faiss\/[^/]+\.(index|mapping\.json)|crops\/[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*)$/;
+  /^(sqlite\.db|emb\/[^/]+\/(\d+\.ids\.json|((unl|neg)\/)?\d+\.f32)|faiss\/[^/]+\.(index|mapping\.json)|crops\/[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*)$/;
 /** The manifest lists every entry: 64 MiB is room for hundreds of thousands of them. */
 const MAX_MANIFEST_BYTES = 64 * 2 ** 20;
 
