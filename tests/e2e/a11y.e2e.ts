@@ -40,8 +40,13 @@ test('every page passes axe and is photographed at laptop and tablet sizes', asy
   await expectInView(app.page, ['Unknown']);
   await labelFirstGroup(app.page, 'Penny');
   await app.close();
-  app = await launch({ camera: { image: bbt('groups/bbt2.jpg') }, profileDir });
-  await expect(app.page.getByTestId('face-box')).toHaveCount(3, { timeout: 60_000 });
+  // A stranger close to the camera: the quality gate keeps the small faces of a group photo
+  // out of the queue, so the waiting face comes from a face of camera size.
+  app = await launch({
+    camera: { image: bbt('raj/raj1.png'), options: { scale: 0.8 } },
+    profileDir,
+  });
+  await expect(app.page.getByTestId('face-box')).toHaveCount(1, { timeout: 60_000 });
   await expect.poll(() => queueCount(app.page), { timeout: 30_000 }).toBeGreaterThan(0);
   await app.close();
 

@@ -266,7 +266,8 @@ async function prepare(
     await group.getByTestId('name-input').fill(name);
     return {
       go: () => group.getByRole('button', { name: 'Save' }).click(CLICK),
-      ack: `as ${name}.`,
+      // Names in messages sit between bidi isolates (U+2068 … U+2069).
+      ack: `as \u2068${name}\u2069.`,
       pending: {
         what: `label as ${name}`,
         applied: (b, a) => {

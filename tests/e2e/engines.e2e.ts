@@ -97,7 +97,7 @@ async function labelFirstGroup(tab: EngineTab, name: string): Promise<void> {
   const group = tid('queue-group');
   await tab.fill(`${group} ${tid('name-input')}`, name);
   await tab.click(`${group} button[type="submit"]`);
-  await waitText(tab, 'body', new RegExp(`as ${name}\\.`));
+  await waitText(tab, 'body', new RegExp(`as \u2068?${name}\u2069?\\.`));
 }
 
 /** Live frames per second as the live view reports them: the median of 8 readings, 0.5 s apart. */
