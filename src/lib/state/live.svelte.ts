@@ -32,6 +32,11 @@ export interface LiveFace {
   pending: boolean;
   /** The track's vote: "…" while identifying, "Not sure" in the band, the name once named. */
   state: TrackState;
+  /**
+   * Why the track's last crop could not vote (the quality gate: "the face is
+   * blurred"), shown on a box that has no answer yet; null when it could.
+   */
+  hint: string | null;
 }
 
 export type VisionStatus = 'idle' | 'loading' | 'ready' | 'error';
@@ -55,6 +60,8 @@ export class LiveState {
   #pump: FramePump<ImageBitmap> | null = null;
   #video: HTMLVideoElement | null = null;
   #fpsTimer: ReturnType<typeof setInterval> | null = null;
+  /** trackId → why its last embedded crop failed the quality gate. */
+  readonly #gateWhy = new Map<number, string>();
 
   constructor(
     private readonly vision: Remote<VisionApi>,
@@ -161,6 +168,12 @@ export class LiveState {
     const embedded = frame.faces.filter((f) => f.embedding);
     if (embedded.length) await this.#recognise(embedded, nowMs);
     frameSeen(this.#identities, frame.faces, nowMs);
+    for (const f of embedded) {
+      if (f.quality && !f.quality.ok) this.#gateWhy.set(f.trackId, f.quality.why);
+      else this.#gateWhy.delete(f.trackId);
+    }
+    const inFrame = new Set(frame.faces.map((f) => f.trackId));
+    for (const id of this.#gateWhy.keys()) if (!inFrame.has(id)) this.#gateWhy.delete(id);
     if (this.paused) return;
     this.faces = frame.faces.map((f) => this.#view(frame, f));
   }
@@ -193,6 +206,7 @@ export class LiveState {
       topK: id?.topK ?? [],
       pending: !id,
       state: id?.state ?? 'identifying',
+      hint: !id || id.state === 'identifying' ? (this.#gateWhy.get(f.trackId) ?? null) : null,
     };
   }
 }
