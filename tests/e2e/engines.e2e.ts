@@ -46,17 +46,36 @@ const inView = (tab: EngineTab) =>
     [...document.querySelectorAll('[data-testid="face-box"]')]
       .map(
         (e) =>
-          e.getAttribute('data-name') || (e.textContent?.includes('Unknown') ? 'Unknown' : '…'),
+          e.getAttribute('data-name') ||
+          ({ stranger: 'Unknown', 'not-sure': 'Not sure' } as Record<string, string>)[
+            e.getAttribute('data-state') ?? ''
+          ] ||
+          '…',
       )
       .sort(),
   );
 
+/** What the page says when a wait fails (its status lines and toasts), for the report. */
+async function pageState<T>(tab: EngineTab, waiting: Promise<T>): Promise<T> {
+  try {
+    return await waiting;
+  } catch (error) {
+    const said = await tab
+      .evaluate(() => document.body.innerText.replace(/\s+/g, ' ').slice(0, 1200))
+      .catch((e: unknown) => `(page unreadable: ${String(e)})`);
+    throw new Error(`${(error as Error).message}\nthe page said: ${said}`);
+  }
+}
+
 const expectInView = (tab: EngineTab, names: string[], timeoutMs = 60_000) =>
-  waitFor(
-    `faces ${names.join(', ')} in view`,
-    () => inView(tab),
-    (got) => JSON.stringify(got) === JSON.stringify([...names].sort()),
-    timeoutMs,
+  pageState(
+    tab,
+    waitFor(
+      `faces ${names.join(', ')} in view`,
+      () => inView(tab),
+      (got) => JSON.stringify(got) === JSON.stringify([...names].sort()),
+      timeoutMs,
+    ),
   );
 
 const textOf = (tab: EngineTab, sel: string) =>
@@ -81,15 +100,18 @@ const queueCount = async (tab: EngineTab) =>
 
 /** Waits until the first match exists and is enabled (inputs wait for the memory to open). */
 const waitEnabled = (tab: EngineTab, sel: string, timeoutMs = 60_000) =>
-  waitFor(
-    `${sel} enabled`,
-    () =>
-      tab.evaluate((q) => {
-        const el = document.querySelector<HTMLInputElement>(q);
-        return !!el && !el.disabled;
-      }, sel),
-    (ok) => ok,
-    timeoutMs,
+  pageState(
+    tab,
+    waitFor(
+      `${sel} enabled`,
+      () =>
+        tab.evaluate((q) => {
+          const el = document.querySelector<HTMLInputElement>(q);
+          return !!el && !el.disabled;
+        }, sel),
+      (ok) => ok,
+      timeoutMs,
+    ),
   );
 
 async function labelFirstGroup(tab: EngineTab, name: string): Promise<void> {

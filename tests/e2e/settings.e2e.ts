@@ -323,9 +323,6 @@ async function focusRingWidth(page: Page): Promise<number> {
 test('threshold: the preview follows the slider, Apply changes recognition at once; all by keyboard', async ({
   launch,
 }) => {
-  // After the merge of the per-track vote the box stays "…" instead of "Unknown" once the
-  // threshold is raised (a track whose crops all fail the quality gate never votes): to fix next.
-  test.fixme(true, 'per-track vote: the raised threshold leaves the box identifying');
   const profileDir = newProfileDir();
   const first = await launch({ camera: cam('amy/amy1.png'), profileDir });
   await expectInView(first.page, ['Unknown']);
@@ -366,9 +363,11 @@ test('threshold: the preview follows the slider, Apply changes recognition at on
   await expect(page.getByText(`Threshold ${above.toFixed(2)} is in use`)).toBeVisible();
   await expect(page.getByTestId('preview-now')).toHaveText('0');
 
-  // The live view uses it at once: Amy's face is no longer taken for Amy.
+  // The live view uses it at once: Amy's face is no longer taken for Amy. Just
+  // below the new threshold and above its lower twin, she is "Not sure": not
+  // named, and not a stranger to queue either.
   await page.getByRole('link', { name: 'Live' }).click();
-  await expectInView(page, ['Unknown'], 30_000);
+  await expectInView(page, ['Not sure'], 30_000);
 
   // Reset (keyboard) brings the model's default back, and Amy with it.
   await openSettings(page);
@@ -386,6 +385,11 @@ test('keyboard only: load a model from a file, read the report, dismiss it; ever
   launch,
 }) => {
   const { page } = await launch({ camera: 'none', path: '/#/settings' });
+  // Playwright turns on file-chooser interception without waiting for the
+  // browser when the first listener is added: a listener added just before
+  // Enter raced it on a busy machine (no chooser although the click happened,
+  // CI stop 9). So the listener is added long before the key press.
+  const chosen = new Promise<FileChooser>((resolve) => page.once('filechooser', resolve));
   await expect(page.getByTestId('index-type')).toBeVisible({ timeout: 60_000 });
   await page.getByTestId('settings').focus();
   const reached = new Set<string>();
@@ -420,21 +424,16 @@ test('keyboard only: load a model from a file, read the report, dismiss it; ever
     w.fileClicks = 0;
     document.activeElement?.addEventListener('click', () => w.fileClicks++);
   });
-  // In two of three full runs headless Chromium showed no file chooser after
-  // Enter on the focused button (never when this file runs alone). The clicks
-  // are counted so a miss says whether the click happened; one more Enter is
-  // what a user would do; a second miss fails the test.
-  let chooser: FileChooser | undefined;
-  for (let attempt = 0; attempt < 2 && !chooser; attempt++) {
-    const waiting = page.waitForEvent('filechooser', { timeout: 15_000 }).catch(() => undefined);
-    await page.keyboard.press('Enter');
-    chooser = await waiting;
-    if (!chooser) {
-      const clicks = await page.evaluate(
-        () => (window as unknown as { fileClicks: number }).fileClicks,
-      );
-      console.warn(`no file chooser after Enter #${attempt + 1} (clicks seen: ${clicks})`);
-    }
+  await page.keyboard.press('Enter');
+  const chooser = await Promise.race([
+    chosen,
+    new Promise<undefined>((r) => setTimeout(() => r(undefined), 15_000)),
+  ]);
+  if (!chooser) {
+    const clicks = await page.evaluate(
+      () => (window as unknown as { fileClicks: number }).fileClicks,
+    );
+    console.warn(`no file chooser after Enter (clicks seen: ${clicks})`);
   }
   expect(chooser, 'Enter on "Load from file…" opens the file chooser').toBeDefined();
   await chooser!.setFiles(modelFiles('small', SMALL));

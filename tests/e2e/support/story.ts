@@ -10,7 +10,11 @@ export async function expectInView(page: Page, names: string[], timeoutMs = 60_0
         const texts = await boxes.evaluateAll((els) =>
           els.map(
             (e) =>
-              e.getAttribute('data-name') || (e.textContent?.includes('Unknown') ? 'Unknown' : '…'),
+              e.getAttribute('data-name') ||
+              ({ stranger: 'Unknown', 'not-sure': 'Not sure' } as Record<string, string>)[
+                e.getAttribute('data-state') ?? ''
+              ] ||
+              '…',
           ),
         );
         return texts.sort();
