@@ -34,7 +34,7 @@ export interface LiveFace {
   state: TrackState;
 }
 
-export type VisionStatus = 'idle' | 'loading' | 'ready' | 'error';
+type VisionStatus = 'idle' | 'loading' | 'ready' | 'error';
 
 export class LiveState {
   faces = $state.raw<LiveFace[]>([]);

@@ -16,10 +16,10 @@ import type { EmbedderInfo } from '../vision/service';
 import type { VisionApi } from '../workers/vision.worker';
 import type { AppState } from './app.svelte';
 
-export type SwitchPhase =
+type SwitchPhase =
   'idle' | 'loading' | 'reembedding' | 'finishing' | 'done' | 'cancelled' | 'failed';
 
-export interface SwitchOutcome {
+interface SwitchOutcome {
   from: { id: string; displayName: string };
   model: EmbedderInfo;
   /** Samples embedded by this switch, and those whose vectors were already stored. */
