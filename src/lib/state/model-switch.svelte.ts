@@ -13,6 +13,7 @@ import type { LeftBehind } from '../memory/actions/reembed';
 import { reembedAll, type ReembedDeps, type ReembedProgress } from '../vision/reembed-all';
 import type { DownloadProgress } from '../vision/model-store';
 import type { EmbedderInfo } from '../vision/service';
+import type { PickedFile } from '../vision/vision-api';
 import type { VisionApi } from '../workers/vision.worker';
 import type { AppState } from './app.svelte';
 
@@ -32,8 +33,6 @@ interface SwitchOutcome {
   queuedAdopted: number;
   queuedLeft: number;
 }
-
-type PickedFile = { name: string; bytes: Uint8Array };
 
 /** The switch as the settings view shows it. One per app, owned by AppState. */
 export class ModelSwitch {
