@@ -10,14 +10,14 @@ import { CSP_HEADER } from './src/lib/privacy/csp.ts';
  * isolated, which needs these two headers on every response: in dev, in
  * `vite preview` and wherever the build is hosted (public/_headers).
  */
-export const isolationHeaders = {
+const isolationHeaders = {
   'Cross-Origin-Opener-Policy': 'same-origin',
   'Cross-Origin-Embedder-Policy': 'require-corp',
   'Cross-Origin-Resource-Policy': 'same-origin',
 } as const;
 
 /** Sent with them: the Content-Security-Policy (src/lib/privacy/csp.ts; also public/_headers). */
-export const securityHeaders = {
+const securityHeaders = {
   ...isolationHeaders,
   'Content-Security-Policy': CSP_HEADER,
 } as const;

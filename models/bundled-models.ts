@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import manifest from './manifest.json' with { type: 'json' };
 
-export type BundledFileName = keyof typeof manifest.files;
+type BundledFileName = keyof typeof manifest.files;
 
 export const bundledFileNames = Object.keys(manifest.files) as BundledFileName[];
 
@@ -20,7 +20,7 @@ export function bundledModelDir(): string {
   return join(dirname(pkg), manifest.source.dir);
 }
 
-export function sha256(bytes: Uint8Array): string {
+function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 

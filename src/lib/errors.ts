@@ -29,7 +29,7 @@ export function describeError(error: unknown, doing?: string): string {
   return doing ? `${doing}: ${detail}` : detail;
 }
 
-export type ErrorSink = (message: string, error: unknown) => void;
+type ErrorSink = (message: string, error: unknown) => void;
 
 let sink: ErrorSink = (message, error) => console.error(message, error);
 

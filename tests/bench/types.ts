@@ -28,15 +28,3 @@ export function median(xs: readonly number[]): number {
   const m = s.length >> 1;
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
-
-/** Runs fn `reps` times after `warmup` runs; returns the median wall time in ms. */
-export async function timeMs(fn: () => unknown, reps: number, warmup = 2): Promise<number> {
-  for (let i = 0; i < warmup; i++) await fn();
-  const t: number[] = [];
-  for (let i = 0; i < reps; i++) {
-    const t0 = performance.now();
-    await fn();
-    t.push(performance.now() - t0);
-  }
-  return median(t);
-}

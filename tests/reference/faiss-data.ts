@@ -11,13 +11,11 @@ import { rng } from '../../src/lib/random.ts';
 export const PYTHON = process.env.FAISS_REF_PYTHON ?? '/usr/bin/python3';
 const SCRIPT = fileURLToPath(new URL('./faiss_ref.py', import.meta.url));
 
-export { rng };
-
 function gaussian(r: () => number): () => number {
   return () => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
 }
 
-export function normaliseRows(x: Float32Array, d: number): Float32Array {
+function normaliseRows(x: Float32Array, d: number): Float32Array {
   for (let i = 0; i < x.length; i += d) {
     let s = 0;
     for (let j = i; j < i + d; j++) s += x[j]! * x[j]!;
@@ -27,7 +25,7 @@ export function normaliseRows(x: Float32Array, d: number): Float32Array {
   return x;
 }
 
-export interface Clustered {
+interface Clustered {
   /** nIds × perId samples (identity i owns rows i*perId …), normalised. */
   vectors: Float32Array;
   /** One fresh noisy sample per query, normalised, and its identity. */

@@ -9,7 +9,7 @@ export function installTestHooks(hooks: Record<string, unknown>): void {
 }
 
 /** localStorage key: a data: URL of the picture the test camera shows (e2e build only). */
-export const TEST_CAMERA_KEY = 'visio.e2e.camera';
+const TEST_CAMERA_KEY = 'visio.e2e.camera';
 
 /**
  * Page-side seam, called once from main.ts: when a test has stored a picture

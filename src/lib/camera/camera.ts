@@ -9,7 +9,7 @@ import {
 } from './devices';
 import type { CameraFacing } from '../settings/settings';
 
-export interface OpenedCamera {
+interface OpenedCamera {
   stream: MediaStream;
   /** The id of the camera actually opened ('' if the browser does not say). */
   deviceId: string;

@@ -101,7 +101,7 @@ export function switchTarget(
   return { deviceId: options[(i + 1) % options.length]!.deviceId };
 }
 
-export type CameraErrorCode =
+type CameraErrorCode =
   | 'camera-denied'
   | 'camera-missing'
   | 'camera-busy'

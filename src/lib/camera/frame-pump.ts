@@ -4,7 +4,7 @@
  * would make the picture and the names drift seconds apart).
  */
 
-export interface FramePumpOptions<F> {
+interface FramePumpOptions<F> {
   /** Takes the current frame; null when none is ready yet. */
   grab: () => F | null | Promise<F | null>;
   /** Handles one frame; the pump does not grab another until it settles. */

@@ -2,7 +2,7 @@
  * What this browser offers the app: WebGPU (and whether its adapter is a
  * real GPU or SwiftShader on the CPU), WebAssembly SIMD and threads.
  */
-export interface GpuInfo {
+interface GpuInfo {
   /** navigator.gpu gave an adapter. */
   available: boolean;
   /** The adapter is a software one (e.g. SwiftShader): it runs, but slower than WASM. */
@@ -34,7 +34,7 @@ interface AdapterLike {
 }
 type GpuLike = { requestAdapter(): Promise<AdapterLike | null> };
 
-export async function gpuInfo(
+async function gpuInfo(
   gpu = (globalThis.navigator as Navigator & { gpu?: GpuLike })?.gpu,
 ): Promise<GpuInfo> {
   const none = (reason: string): GpuInfo => ({

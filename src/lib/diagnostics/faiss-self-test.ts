@@ -8,7 +8,7 @@
 import { FaissError, type FaissModule, type Index } from '../faiss';
 import { rng } from '../random';
 
-export interface FaissSelfTestOptions {
+interface FaissSelfTestOptions {
   identities: number;
   perIdentity: number;
   dim: number;

@@ -23,7 +23,7 @@ export interface ModelSelfTestResult extends Partial<SignatureCheck> {
   totalMs: number;
 }
 
-export const SELF_TEST_MODEL: Partial<Dinov3SignatureOptions> = { dim: 64, layers: 2, heads: 4 };
+const SELF_TEST_MODEL: Partial<Dinov3SignatureOptions> = { dim: 64, layers: 2, heads: 4 };
 
 export async function modelSelfTest(
   env: SessionEnv,

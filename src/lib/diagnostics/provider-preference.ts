@@ -7,8 +7,6 @@
 import { loadSettings, pageStorage, type ProviderPreference } from '../settings/settings';
 import type { Provider } from '../vision/ort-session';
 
-export type { ProviderPreference };
-
 /** The provider to force on the vision worker's init, if any. */
 export function forcedProvider(
   p: ProviderPreference = loadSettings(pageStorage()).provider,

@@ -8,7 +8,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadSqlJs } from '../sqlite/sql';
 import { readArchive, writeArchive } from '../transfer/archive';
-import { MemoryError } from './errors';
 import type { FaceDatabase } from './face-database';
 import { JOURNAL_PREFIX, SQLITE_KEY } from './store/keys';
 import {
@@ -20,17 +19,14 @@ import {
   rng,
   tamper,
   uniqueName,
-  closedAfterEach,
+  openedAfterEach,
+  errorOf,
+  type TestOpen,
 } from '../../../tests/support/memory/memory-fixtures';
 
 const DIM = 16;
-const opened = closedAfterEach({ flush: false });
-
-async function open(name: string, extra: Parameters<typeof openTest>[0] = {}) {
-  const db = await openTest({ name, dim: DIM, ...extra });
-  opened.push(db);
-  return db;
-}
+const { open: openMemory, opened } = openedAfterEach({ dim: DIM }, { flush: false });
+const open = (name: string, extra: TestOpen = {}) => openMemory({ name, ...extra });
 
 /** Two people, a queued face; closed cleanly (snapshot + checkpoint, empty journal) unless `crash`. */
 async function populate(opts: { crash?: boolean } = {}) {
@@ -49,15 +45,6 @@ async function populate(opts: { crash?: boolean } = {}) {
   await db.queueUnlabeled(pngBlob(8), randomUnit(DIM, r));
   await db.close({ flush: !opts.crash });
   return { name, a, b };
-}
-
-async function errorOf(p: Promise<unknown>): Promise<MemoryError> {
-  const e = await p.then(
-    () => null,
-    (x: unknown) => x,
-  );
-  expect(e).toBeInstanceOf(MemoryError);
-  return e as MemoryError;
 }
 
 /** The memory as the app shows it (names, counts, a search). */

@@ -1,7 +1,7 @@
 import { AppError } from '../errors';
 
 /** Why the face database refused or failed; each comes with a sentence fit to show as it is. */
-export type MemoryErrorCode =
+type MemoryErrorCode =
   | 'invalid-name'
   | 'invalid-embedding'
   | 'invalid-input'

@@ -4,22 +4,16 @@ import { MemoryError } from './errors';
 import {
   dumpStore,
   near,
-  openTest,
   pngBlob,
   randomUnit,
   rng,
   uniqueName,
-  closedAfterEach,
+  openedAfterEach,
 } from '../../../tests/support/memory/memory-fixtures';
 
 const DIM = 32;
-const open = closedAfterEach();
-
-async function fresh(name = uniqueName()): Promise<FaceDatabase> {
-  const db = await openTest({ name, dim: DIM });
-  open.push(db);
-  return db;
-}
+const { open } = openedAfterEach({ dim: DIM });
+const fresh = (name?: string): Promise<FaceDatabase> => open({ name });
 
 /** Queues a face and labels it; returns the person id. */
 async function enrol(db: FaceDatabase, name: string, v: Float32Array): Promise<number> {
@@ -55,8 +49,7 @@ describe('FaceDatabase: recognition', () => {
 
   it('findMatch uses the configured threshold', async () => {
     const r = rng(2);
-    const db = await openTest({ dim: DIM, threshold: 0.99 });
-    open.push(db);
+    const db = await open({ threshold: 0.99 });
     const v = randomUnit(DIM, r);
     await enrol(db, 'Ada', v);
     const q = near(v, 0.5, r); // cosine ≈ 0.9
@@ -154,8 +147,7 @@ describe('FaceDatabase: the unlabeled queue and labelling', () => {
   it('labelFace makes the embedding searchable at once, without a rebuild', async () => {
     const events: string[] = [];
     const r = rng(7);
-    const db = await openTest({ dim: DIM, onEvent: (e) => events.push(e.type) });
-    open.push(db);
+    const db = await open({ onEvent: (e) => events.push(e.type) });
     const v = randomUnit(DIM, r);
     const u = await db.queueUnlabeled(null, v);
     expect((await db.findMatch(v)).personId).toBeNull();

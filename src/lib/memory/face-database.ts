@@ -91,7 +91,7 @@ import type { CropInput } from './store/crop';
 export type { OpenOptions };
 
 /** The facade's methods (its function-valued members, the lifecycle ones included). */
-export type FaceDatabaseMethod = {
+type FaceDatabaseMethod = {
   [K in keyof FaceDatabase]: FaceDatabase[K] extends (...args: never[]) => unknown ? K : never;
 }[keyof FaceDatabase];
 

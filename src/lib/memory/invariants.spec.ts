@@ -10,18 +10,17 @@ import {
   randomUnit,
   rng,
   uniqueName,
-  closedAfterEach,
+  openedAfterEach,
 } from '../../../tests/support/memory/memory-fixtures';
 
 const DIM = 16;
-const opened = closedAfterEach({ flush: false });
+const { open } = openedAfterEach({ dim: DIM }, { flush: false });
 
 /** Decides, for each step inside a write transaction, whether to fail there. */
 let fault: ((step: string, tx: IDBTransaction) => void) | null = null;
 
 async function setup(name = uniqueName(), locks = new InProcessLockManager()) {
-  const db = await openTest({ name, dim: DIM, locks, onWriteStep: (s, tx) => fault?.(s, tx) });
-  opened.push(db);
+  const db = await open({ name, locks, onWriteStep: (s, tx) => fault?.(s, tx) });
   const r = rng(31);
   const a = randomUnit(DIM, r);
   const b = randomUnit(DIM, r);
@@ -136,8 +135,7 @@ describe('invariant 1/6: a failure in the middle leaves storage and memory as be
     fault = null;
     await s.db.close({ flush: false });
     s.locks.crash();
-    const again = await openTest({ name: s.name, dim: DIM, locks: s.locks });
-    opened.push(again);
+    const again = await open({ name: s.name, locks: s.locks });
     expect(await view({ ...s, db: again })).toEqual(shownBefore);
   });
 });
@@ -149,8 +147,7 @@ describe('invariant 2: a crash loses at most the batched sightings, never a labe
     await s.db.observe(id, 0.9);
     await s.db.close({ flush: false }); // the tab dies
     s.locks.crash();
-    const again = await openTest({ name: s.name, dim: DIM, locks: s.locks });
-    opened.push(again);
+    const again = await open({ name: s.name, locks: s.locks });
     expect((await again.getPerson(id)).samples.length).toBe(2);
     expect((await again.findMatch(s.b)).personId).toBe(id);
   });
@@ -159,8 +156,7 @@ describe('invariant 2: a crash loses at most the batched sightings, never a labe
 describe('invariant 5: one writer per memory (Web Locks)', () => {
   it('a second open is read-only, says why, and cannot write', async () => {
     const s = await setup();
-    const second = await openTest({ name: s.name, dim: DIM, locks: s.locks });
-    opened.push(second);
+    const second = await open({ name: s.name, locks: s.locks });
     expect(second.readOnly).toBe(true);
     expect(second.readOnlyReason).toBe(READ_ONLY_MESSAGE);
     expect(READ_ONLY_MESSAGE).toMatch(/another tab/);
@@ -198,8 +194,7 @@ describe('invariant 5: one writer per memory (Web Locks)', () => {
     }).catch((e: unknown) => e);
     expect((refused as MemoryError).code).toBe('read-only');
     await s.db.close();
-    const next = await openTest({ name: s.name, dim: DIM, locks: s.locks });
-    opened.push(next);
+    const next = await open({ name: s.name, locks: s.locks });
     expect(next.readOnly).toBe(false);
     await next.renamePerson(s.ida, 'Ada');
   });

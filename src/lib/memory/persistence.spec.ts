@@ -18,18 +18,15 @@ import {
   tamper,
   uniqueName,
   type TestOpen,
-  closedAfterEach,
+  openedAfterEach,
 } from '../../../tests/support/memory/memory-fixtures';
 
 const DIM = 32;
 const MODEL_KEY = faissKey('test-model');
-const opened = closedAfterEach({ flush: false });
+const { open } = openedAfterEach({ dim: DIM }, { flush: false });
 
-async function reopen(name: string, opts: TestOpen = {}): Promise<FaceDatabase> {
-  const db = await openTest({ name, dim: DIM, ...opts });
-  opened.push(db);
-  return db;
-}
+const reopen = (name: string, opts: TestOpen = {}): Promise<FaceDatabase> =>
+  open({ name, ...opts });
 
 /** A memory with three people (two samples each), a queued face and sightings. */
 async function populate(name: string) {

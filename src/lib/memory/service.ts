@@ -3,19 +3,19 @@ import { FaceDatabase, type OpenOptions, type QueuedMethod } from './face-databa
 import type { OpenReport } from './types';
 
 /** What can cross to the worker: the open options without functions or handles. */
-export type ServiceOpenOptions = Omit<
+type ServiceOpenOptions = Omit<
   OpenOptions,
   'locks' | 'faiss' | 'sqlWasmUrl' | 'onEvent' | 'onWriteStep'
 >;
 
-export interface OpenedMemory {
+interface OpenedMemory {
   report: OpenReport;
   readOnly: boolean;
   readOnlyReason: string | null;
 }
 
 /** Every queued FaceDatabase method, same name, same parameters. */
-export type ForwardedMethods = Pick<FaceDatabase, QueuedMethod>;
+type ForwardedMethods = Pick<FaceDatabase, QueuedMethod>;
 
 /**
  * The memory worker's API: one open FaceDatabase at a time, every queued

@@ -1,6 +1,6 @@
 import { MemoryError } from './errors';
 
-export const MAX_NAME_LENGTH = 100;
+const MAX_NAME_LENGTH = 100;
 
 /**
  * Invisible format characters (Unicode category Cf) that a name may not hold:

@@ -6,7 +6,7 @@
  * SharedArrayBuffer, no WebGPU and no storage.persist; Firefox ESR 153 has no
  * WebGPU, no directory picker and no install prompt; Chromium 156 has all.
  */
-export type CapabilityId =
+type CapabilityId =
   | 'webLocks'
   | 'persist'
   | 'directoryPicker'
@@ -16,7 +16,7 @@ export type CapabilityId =
   | 'wasmThreads'
   | 'crossOriginIsolated';
 
-export interface Capability {
+interface Capability {
   id: CapabilityId;
   /** The API, as a developer would name it. */
   name: string;

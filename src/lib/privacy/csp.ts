@@ -34,7 +34,7 @@ export const CSP_DIRECTIVES: ReadonlyArray<readonly [string, string]> = [
 ];
 
 /** Only a header can carry these (a <meta> policy ignores them). */
-export const HEADER_ONLY_DIRECTIVES: ReadonlyArray<readonly [string, string]> = [
+const HEADER_ONLY_DIRECTIVES: ReadonlyArray<readonly [string, string]> = [
   ['frame-ancestors', "'none'"],
 ];
 

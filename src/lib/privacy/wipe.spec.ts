@@ -1,6 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import type { FaceDatabase } from '../memory/face-database';
+import { describe, expect, it } from 'vitest';
 import {
+  openedAfterEach,
   openTest,
   randomUnit,
   rng,
@@ -11,16 +11,12 @@ import { isClean, storageInventory, wipeAll, type StorageEnv } from './wipe';
 // Node has IndexedDB here (fake-indexeddb); Cache Storage, OPFS and localStorage are proven
 // in the browser by tests/e2e/privacy.e2e.ts.
 const env: StorageEnv = { indexedDB };
-const open: FaceDatabase[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((db) => db.close()));
-});
+const { open } = openedAfterEach();
 
 describe('wipeAll (IndexedDB)', () => {
   it('refuses while the memory is still open elsewhere, and changes nothing', async () => {
     const name = uniqueName('wipe');
-    const db = await openTest({ name });
-    open.push(db);
+    const db = await open({ name });
     await db.importPersons([{ name: 'Ada', embeddings: [randomUnit(32, rng(1))] }]);
     await expect(wipeAll(env, { blockedMs: 200 })).rejects.toMatchObject({ code: 'wipe-blocked' });
     expect(await db.stats()).toMatchObject({ persons: 1 });
@@ -37,8 +33,7 @@ describe('wipeAll (IndexedDB)', () => {
     const left = await wipeAll(env);
     expect(left.databases).toEqual([]);
     expect(isClean(left)).toBe(true);
-    const again = await openTest({ name: names[0] });
-    open.push(again);
+    const again = await open({ name: names[0] });
     expect(await again.stats()).toMatchObject({ persons: 0, samples: 0 });
   });
 });

@@ -12,14 +12,14 @@
  */
 import { AppError } from '../errors';
 
-export type PrivacyErrorCode = 'wipe-blocked' | 'wipe-failed';
+type PrivacyErrorCode = 'wipe-blocked' | 'wipe-failed';
 
-export class PrivacyError extends AppError<PrivacyErrorCode> {
+class PrivacyError extends AppError<PrivacyErrorCode> {
   override readonly name = 'PrivacyError';
 }
 
 /** The service worker's precache (workbox): the app's own files, no user data. */
-export const isAppShellCache = (name: string): boolean => name.startsWith('workbox-precache');
+const isAppShellCache = (name: string): boolean => name.startsWith('workbox-precache');
 
 export interface StorageInventory {
   databases: string[];
@@ -42,7 +42,7 @@ export interface StorageEnv {
   sessionStorage?: Storage;
 }
 
-export function browserEnv(): StorageEnv {
+function browserEnv(): StorageEnv {
   const g = globalThis as unknown as StorageEnv & {
     navigator?: { storage?: StorageEnv['storage'] };
   };

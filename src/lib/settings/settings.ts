@@ -34,7 +34,7 @@ export interface SettingsData {
 }
 
 /** The settings a backup carries: the device's own (camera, provider, model hints) stay on it. */
-export type PortableSettings = Pick<
+type PortableSettings = Pick<
   SettingsData,
   'modelId' | 'thresholds' | 'visitGapMinutes' | 'topK' | 'onboarded'
 >;
@@ -114,7 +114,7 @@ function parseJson(text: string | null): unknown {
 }
 
 /** Version 1's four keys, read into one settings object. */
-export function migrateSettings(read: (key: string) => string | null): SettingsData {
+function migrateSettings(read: (key: string) => string | null): SettingsData {
   const v1 = parseJson(read(LEGACY_KEYS.settings));
   return parseSettings({
     ...(isObject(v1) ? v1 : {}),

@@ -1,7 +1,7 @@
 import initSqlJs from 'sql.js';
 import type { BindParams, Database, SqlJsStatic, SqlValue } from 'sql.js';
 
-export type SqlParams = SqlValue[];
+type SqlParams = SqlValue[];
 /** One statement an action ran, as it goes into the journal. */
 export type SqlStep = [sql: string, params: SqlParams];
 

@@ -19,7 +19,7 @@ import { Settings } from './settings.svelte';
 import { toasts } from './toasts.svelte';
 import { connectVision } from '../workers/clients';
 
-export type AppStatus = 'starting' | 'ready' | 'error';
+type AppStatus = 'starting' | 'ready' | 'error';
 
 export class AppState {
   readonly toasts = toasts;

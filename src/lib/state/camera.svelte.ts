@@ -5,7 +5,7 @@ import type { CameraFacing } from '../settings/settings';
 import { AppError, describeError } from '../errors';
 import type { Settings } from './settings.svelte';
 
-export type CameraStatus = 'idle' | 'starting' | 'live' | 'error';
+type CameraStatus = 'idle' | 'starting' | 'live' | 'error';
 
 export class CameraState {
   status = $state<CameraStatus>('idle');

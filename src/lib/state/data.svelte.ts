@@ -15,10 +15,10 @@ import { isClean, storageInventory, wipeAll, type StorageInventory } from '../pr
 import type { AppState } from './app.svelte';
 import { parseSettings, portableSettings, type SettingsData } from '../settings/settings';
 
-export type DataTask = 'export' | 'read' | 'import' | 'wipe';
+type DataTask = 'export' | 'read' | 'import' | 'wipe';
 
 /** What the wipe is about to delete, for the confirmation. */
-export interface WipePlan {
+interface WipePlan {
   stats: MemoryStats | null;
   inventory: StorageInventory;
 }

@@ -9,12 +9,12 @@ import type { FaissSelfTestResult } from '../diagnostics/faiss-self-test';
 import type { ModelLayout, ModelSelfTestResult } from '../diagnostics/model-self-test';
 import { describeError } from '../errors';
 
-export type FaissCheck = FaissSelfTestResult & { loadMs: number };
-export type ModelCheckRow = { key: string; layout: ModelLayout; provider: 'wasm' | 'webgpu' };
-export type ModelCheck = ModelCheckRow & { result: ModelSelfTestResult | null; skipped?: string };
+type FaissCheck = FaissSelfTestResult & { loadMs: number };
+type ModelCheckRow = { key: string; layout: ModelLayout; provider: 'wasm' | 'webgpu' };
+type ModelCheck = ModelCheckRow & { result: ModelSelfTestResult | null; skipped?: string };
 
 /** The model rows to run: both file layouts on WASM, and on WebGPU where there is a GPU. */
-export function modelRowsFor(gpu: boolean): ModelCheckRow[] {
+function modelRowsFor(gpu: boolean): ModelCheckRow[] {
   return (['wasm', 'webgpu'] as const)
     .flatMap((provider) =>
       (['single', 'external'] as const).map((layout) => ({

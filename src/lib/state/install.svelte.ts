@@ -6,7 +6,7 @@
  */
 
 /** What the page can see of the device, for installHint. */
-export interface DeviceHints {
+interface DeviceHints {
   userAgent: string;
   platform: string;
   maxTouchPoints: number;

@@ -39,7 +39,7 @@ export interface LiveFace {
   hint: string | null;
 }
 
-export type VisionStatus = 'idle' | 'loading' | 'ready' | 'error';
+type VisionStatus = 'idle' | 'loading' | 'ready' | 'error';
 
 export class LiveState {
   faces = $state.raw<LiveFace[]>([]);

@@ -8,9 +8,9 @@ import type { ConsistencyReport } from '../memory/actions/verify';
 import type { Candidate, MemoryStats } from '../memory/types';
 import { describeError } from '../errors';
 
-export type ChangeKind = 'queue' | 'people' | 'all';
+type ChangeKind = 'queue' | 'people' | 'all';
 
-export const MEMORY_NAME = 'visio-memoria';
+const MEMORY_NAME = 'visio-memoria';
 
 export class MemoryState {
   ready = $state(false);

@@ -13,13 +13,14 @@ import type { LeftBehind } from '../memory/actions/reembed';
 import { reembedAll, type ReembedDeps, type ReembedProgress } from '../vision/reembed-all';
 import type { DownloadProgress } from '../vision/model-store';
 import type { EmbedderInfo } from '../vision/service';
+import type { PickedFile } from '../vision/vision-api';
 import type { VisionApi } from '../workers/vision.worker';
 import type { AppState } from './app.svelte';
 
-export type SwitchPhase =
+type SwitchPhase =
   'idle' | 'loading' | 'reembedding' | 'finishing' | 'done' | 'cancelled' | 'failed';
 
-export interface SwitchOutcome {
+interface SwitchOutcome {
   from: { id: string; displayName: string };
   model: EmbedderInfo;
   /** Samples embedded by this switch, and those whose vectors were already stored. */
@@ -32,8 +33,6 @@ export interface SwitchOutcome {
   queuedAdopted: number;
   queuedLeft: number;
 }
-
-type PickedFile = { name: string; bytes: Uint8Array };
 
 /** The switch as the settings view shows it. One per app, owned by AppState. */
 export class ModelSwitch {

@@ -8,7 +8,7 @@ import { CropUrls } from '../ui/crop-urls';
 import type { MemoryState } from './memory.svelte';
 import type { Toasts } from './toasts.svelte';
 
-export const CHART_DAYS = 30;
+const CHART_DAYS = 30;
 
 export class PeopleState {
   list = $state.raw<Person[]>([]);

@@ -2,7 +2,7 @@
  * Messages for the user: toasts (errors, confirmations) and screen-reader
  * announcements (a person recognised, a face queued) through aria-live regions.
  */
-export interface Toast {
+interface Toast {
   id: number;
   kind: 'info' | 'success' | 'error';
   text: string;

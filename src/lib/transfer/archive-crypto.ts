@@ -11,11 +11,11 @@
  */
 import { TransferError } from './errors';
 
-export const MAGIC = 'VMEX';
+const MAGIC = 'VMEX';
 const CONTAINER_VERSION = 1;
 const KDF_PBKDF2_SHA256 = 1;
 const CIPHER_AES_256_GCM = 1;
-export const MIN_ITERATIONS = 600_000;
+const MIN_ITERATIONS = 600_000;
 /** Refuse absurd counts from a file: they would hang the tab for minutes. */
 const MAX_ITERATIONS = 20_000_000;
 const SALT_BYTES = 16;

@@ -10,7 +10,7 @@ import { TransferError } from './errors';
 export const ARCHIVE_TYPE = 'visio-memoria-export';
 export const ARCHIVE_FORMAT_VERSION = 2;
 
-export interface ManifestModel {
+interface ManifestModel {
   id: string;
   dim: number;
   /** Stored person samples (rows over all `emb/<id>/<personId>.f32`). */
@@ -43,7 +43,7 @@ export interface ArchiveManifest {
 }
 
 /** An archive while it is upgraded: its manifest and files, both replaceable. */
-export interface ArchiveInMigration {
+interface ArchiveInMigration {
   manifest: Record<string, unknown>;
   files: Map<string, Uint8Array>;
 }
@@ -55,7 +55,7 @@ export type Migration = (from: ArchiveInMigration) => ArchiveInMigration;
  * version-1 file has none; its rows are in ascending sample-id order of that person's samples
  * of that model, which is what a reader assumes when the ids file is absent. Nothing to rewrite.
  */
-export const MIGRATIONS: Readonly<Record<number, Migration>> = {
+const MIGRATIONS: Readonly<Record<number, Migration>> = {
   1: (archive) => archive,
 };
 
@@ -70,7 +70,7 @@ const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
 
-export function validateManifest(m: Record<string, unknown>): ArchiveManifest {
+function validateManifest(m: Record<string, unknown>): ArchiveManifest {
   if (typeof m.appVersion !== 'string') throw bad('has no app version');
   if (typeof m.createdAt !== 'string' || Number.isNaN(Date.parse(m.createdAt))) {
     throw bad('has no valid creation time');

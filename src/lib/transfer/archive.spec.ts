@@ -5,6 +5,7 @@ import { readArchive, writeArchive, type ArchiveParts } from './archive';
 import { ARCHIVE_FORMAT_VERSION, migrateArchive, type Migration } from './archive-manifest';
 import { TransferError } from './errors';
 import { loadSqlJs } from '../sqlite/sql';
+import { asyncCodeOf as codeOf } from '../../../tests/support/transfer/error-code';
 
 function rows(n: number, dim: number, seed: number): Float32Array {
   const out = new Float32Array(n * dim);
@@ -52,16 +53,6 @@ async function makeParts(): Promise<ArchiveParts> {
     ]),
     counts: { persons: 2, sightings: 0, unlabeled: 1 },
   };
-}
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof TransferError) return error.code;
-    throw error;
-  }
-  return 'NO_ERROR';
 }
 
 /** Re-packs a plain export with `change` applied to its entries (manifest included). */

@@ -61,28 +61,26 @@ export interface ArchiveParts {
   counts?: Record<string, number>;
 }
 
-export interface WriteArchiveOptions {
+interface WriteArchiveOptions {
   passphrase?: string;
   /** PBKDF2 iterations (≥ 600,000; stored in the file). */
   iterations?: number;
   signal?: AbortSignal;
 }
 
-export interface ReadArchiveOptions extends ZipLimits {
+interface ReadArchiveOptions extends ZipLimits {
   passphrase?: string;
   signal?: AbortSignal;
   /** Called with the bytes inflated so far (tests count them). */
   onInflated?: (bytes: number) => void;
 }
 
-export interface ReadArchiveResult {
+interface ReadArchiveResult {
   parts: ArchiveParts;
   manifest: ArchiveManifest;
   /** The format version the file had when it was older than this app's. */
   migratedFrom: number | null;
 }
-
-export { isEncryptedArchive };
 
 const MANIFEST = 'manifest.json';
 const CROP_PATH = /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/;

@@ -26,7 +26,7 @@ export interface FaissFileInfo {
 }
 
 /** A stored vector: its row id and the byte offset of its `dim` float32 values. */
-export interface FaissStoredVector {
+interface FaissStoredVector {
   id: number;
   at: number;
 }

@@ -51,7 +51,7 @@ export function normaliseFolder(files: FileSource, anchor: string): FileMap {
   return out;
 }
 
-export interface UnzipFolderOptions extends ZipLimits {
+interface UnzipFolderOptions extends ZipLimits {
   /** Whether a path (as stored in the zip) is read at all; others are never inflated. */
   wanted?: (path: string) => boolean;
   onInflated?: (bytes: number) => void;
@@ -61,7 +61,7 @@ export interface UnzipFolderOptions extends ZipLimits {
  * The files of a zip archive (paths as stored; normalise with `normaliseFolder`): only
  * the wanted ones are inflated, after the whole directory passed zip.ts's checks.
  */
-export function unzipFiles(bytes: Uint8Array, opts: UnzipFolderOptions = {}): FileMap {
+function unzipFiles(bytes: Uint8Array, opts: UnzipFolderOptions = {}): FileMap {
   const wanted = opts.wanted;
   return readZip(bytes, {
     ...opts,

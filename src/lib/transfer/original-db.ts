@@ -23,7 +23,7 @@ export interface DbSighting {
   similarity: number | null;
 }
 
-export interface DbUnlabeled {
+interface DbUnlabeled {
   originalId: number;
   timestampMs: number | null;
   imagePath: string | null;

@@ -20,7 +20,7 @@ export interface OriginalUnlabeled {
 const STAMP = /^(\d{4})-(\d{2})-(\d{2})_(\d{2})-(\d{2})-(\d{2})_\d+$/;
 
 /** The local time in a queue file name (`%Y-%m-%d_%H-%M-%S_<i>`). */
-export function stampMs(stem: string): number | null {
+function stampMs(stem: string): number | null {
   const m = STAMP.exec(stem);
   if (!m) return null;
   const [y, mo, d, h, mi, s] = m.slice(1).map(Number) as [

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { TransferError } from './errors';
 import { pyCallable, unpickle, type PickleHooks } from './pickle';
+import { codeOf } from '../../../tests/support/transfer/error-code';
 
 // Reference bytes from CPython's pickle.dumps (3.11) of
 // {'a': [1, -2, 300, 70000, -70000, 2**40, -2**63, 2**70], 'b': (1.5, -0.0, None, True, False),
@@ -25,16 +26,6 @@ const refuseAll: PickleHooks = {
     throw new TransferError('pt-unsupported-global', `${module}.${name}`);
   },
 };
-
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof TransferError) return error.code;
-    throw error;
-  }
-  return 'NO_ERROR';
-}
 
 const expectedCommon = (value: Map<unknown, unknown>) => {
   expect(value.get('a')).toEqual([1, -2, 300, 70000, -70000, 2 ** 40, -(2n ** 63n), 2n ** 70n]);

@@ -10,13 +10,13 @@
 import { TransferError } from './errors';
 
 /** A whitelisted Python callable (function or class) as the pickle sees it. */
-export interface PyCallable {
+interface PyCallable {
   readonly pyName: string;
   call(args: unknown[]): unknown;
 }
 
 /** An object built by a PyCallable that accepts BUILD (`__setstate__`). */
-export interface PyStateful {
+interface PyStateful {
   setState(state: unknown): void;
 }
 

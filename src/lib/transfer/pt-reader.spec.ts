@@ -5,23 +5,13 @@ import {
   pythonOriginalFixture,
   readF32Rows,
 } from '../../../tests/fixtures/python-original/fixture.ts';
-import { TransferError } from './errors';
 import { readPtEmbeddings } from './pt-reader';
+import { codeOf } from '../../../tests/support/transfer/error-code';
 
 const fixture = pythonOriginalFixture();
 
 function read(path: string): Uint8Array {
   return new Uint8Array(readFileSync(path));
-}
-
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof TransferError) return error.code;
-    throw error;
-  }
-  return 'NO_ERROR';
 }
 
 describe.skipIf(!fixture)('readPtEmbeddings on files written by torch.save', () => {

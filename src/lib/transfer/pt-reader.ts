@@ -23,7 +23,7 @@ import {
   type StorageType,
 } from './torch-tensor';
 
-export interface PtEmbeddings {
+interface PtEmbeddings {
   rows: Float32Array[];
   /** Length of every row; null when the file holds no rows and no shape says otherwise. */
   dim: number | null;

@@ -8,13 +8,13 @@ import {
   readFolder,
 } from '../../../tests/fixtures/python-original/fixture.ts';
 import { inTimeZone, ZONES } from '../../../tests/support/time-zone';
-import { TransferError } from './errors';
 import {
   originalModel,
   readPythonOriginal,
   readPythonOriginalZip,
   type OriginalImportPlan,
 } from './python-original';
+import { asyncCodeOf as codeOf } from '../../../tests/support/transfer/error-code';
 
 const fixture = pythonOriginalFixture();
 
@@ -38,16 +38,6 @@ const expectedOf = (name: string) =>
 
 const bits = (a: Float32Array | undefined) =>
   a ? [...new Uint32Array(a.buffer, a.byteOffset, a.length)] : a;
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof TransferError) return error.code;
-    throw error;
-  }
-  return 'NO_ERROR';
-}
 
 /** Everything the original wrote is in the plan, value for value. */
 function expectPlanMatches(plan: OriginalImportPlan, name: string): void {

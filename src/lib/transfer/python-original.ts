@@ -20,9 +20,7 @@ import { isWellFormed, readUnlabeled, type OriginalUnlabeled } from './original-
 import { readPtEmbeddings } from './pt-reader';
 import { loadSqlJs } from '../sqlite/sql';
 
-export type { OriginalUnlabeled };
-
-export const ORIGINAL_DB_NAME = 'visio_memoria.db';
+const ORIGINAL_DB_NAME = 'visio_memoria.db';
 /** The original's `embed_dim` default: DINOv3 ViT-B/16. */
 const DEFAULT_DIM = 768;
 const MODEL_BY_DIM: Readonly<Record<number, { id: string; name: string }>> = {
@@ -41,7 +39,7 @@ export function originalModel(dim: number): { modelId: string; modelName: string
     : { modelId: `python-original-${dim}d`, modelName: null };
 }
 
-export interface OriginalPerson extends DbPerson {
+interface OriginalPerson extends DbPerson {
   embeddings: Float32Array[];
   /** Set when `embeddings/person_N.pt` was missing or unreadable. */
   embeddingsError?: { code: string; message: string };

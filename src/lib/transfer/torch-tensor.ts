@@ -5,7 +5,7 @@
  */
 import { TransferError } from './errors';
 
-export type TorchDtype =
+type TorchDtype =
   | 'float32'
   | 'float64'
   | 'float16'
@@ -54,7 +54,7 @@ export interface Storage {
   littleEndian: boolean;
 }
 
-export interface Tensor {
+interface Tensor {
   readonly kind: 'tensor';
   readonly storage: Storage;
   readonly offset: number;

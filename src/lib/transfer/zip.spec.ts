@@ -1,18 +1,9 @@
 import { strToU8, unzipSync, zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
-import { TransferError } from './errors';
 import { crc32, inflateEntry, listZip, readZip } from './zip';
+import { codeOf } from '../../../tests/support/transfer/error-code';
 
 const zeros = (n: number) => new Uint8Array(n);
-
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    return e instanceof TransferError ? e.code : `not a TransferError: ${String(e)}`;
-  }
-  return 'no error';
-}
 
 /** Rewrites `name`'s declared uncompressed size (central and local header) or its name. */
 function patch(zip: Uint8Array, name: string, change: { size?: number; rename?: string }) {

@@ -15,7 +15,7 @@
 import { Inflate } from 'fflate';
 import { TransferError, type TransferErrorCode } from './errors';
 
-export interface ZipEntry {
+interface ZipEntry {
   name: string;
   /** Uncompressed size, as the central directory declares it. */
   size: number;
@@ -60,7 +60,7 @@ export interface ReadZipOptions extends ZipLimits {
   onInflated?: (bytes: number) => void;
 }
 
-export const ZIP_DEFAULTS = {
+const ZIP_DEFAULTS = {
   maxEntries: 500_000,
   maxEntryBytes: 2 ** 31,
   maxTotalBytes: 2 ** 33,
@@ -76,7 +76,7 @@ const CENTRAL = 0x02014b50;
 const LOCAL = 0x04034b50;
 
 /** True for a name that could escape a folder or that no file system agrees on. */
-export function unsafeName(name: string): boolean {
+function unsafeName(name: string): boolean {
   return (
     name === '' ||
     name.startsWith('/') ||
@@ -237,7 +237,7 @@ export function listZip(
 }
 
 /** The total the kept entries may declare, from the limits and the zip's size. */
-export function totalCap(zipBytes: number, limits: ZipLimits = {}): number {
+function totalCap(zipBytes: number, limits: ZipLimits = {}): number {
   const ratio = limits.ratio ?? ZIP_DEFAULTS.ratio;
   const slack = limits.slack ?? ZIP_DEFAULTS.slack;
   return Math.min(

@@ -40,7 +40,7 @@ export const defaultDetectOptions: DetectOptions = {
 };
 
 /** The region of the source that the detector sees (the image plus its margin). */
-export function detectorRegion(img: { width: number; height: number }, padFrac: number): Rect {
+function detectorRegion(img: { width: number; height: number }, padFrac: number): Rect {
   const pad = padFrac * Math.max(img.width, img.height);
   return { x1: -pad, y1: -pad, x2: img.width + pad, y2: img.height + pad };
 }

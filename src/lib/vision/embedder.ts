@@ -22,7 +22,7 @@ function describe(v: ValueInfo): string {
 }
 
 /** Throws 'model-signature' unless the session takes the spec's input and gives its output. */
-export function checkSignature(
+function checkSignature(
   spec: EmbedderSpec,
   inputs: readonly ValueInfo[],
   outputs: readonly ValueInfo[],

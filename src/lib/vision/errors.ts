@@ -1,7 +1,7 @@
 import { AppError } from '../errors';
 
 /** Why a model could not be used; each comes with a sentence fit to show as it is. */
-export type ModelErrorCode =
+type ModelErrorCode =
   | 'model-not-onnx'
   | 'model-truncated'
   | 'model-external-data-missing'

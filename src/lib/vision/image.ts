@@ -21,19 +21,6 @@ export function createRgba(width: number, height: number): RgbaImage {
   return { width, height, data: new Uint8ClampedArray(width * height * 4) };
 }
 
-/** A grey image as RGBA (the bbt crops are 8-bit grey PNGs). */
-export function grayToRgba(img: GrayImage): RgbaImage {
-  const out = createRgba(img.width, img.height);
-  for (let i = 0; i < img.data.length; i++) {
-    const v = img.data[i]!;
-    out.data[i * 4] = v;
-    out.data[i * 4 + 1] = v;
-    out.data[i * 4 + 2] = v;
-    out.data[i * 4 + 3] = 255;
-  }
-  return out;
-}
-
 /** Luma (BT.601 weights, as OpenCV's RGB2GRAY). */
 export function toGray(img: RgbaImage): GrayImage {
   const n = img.width * img.height;

@@ -6,14 +6,14 @@
  */
 import { ModelError } from './errors';
 
-export interface ExternalRef {
+interface ExternalRef {
   /** File name as written in the model (`model.onnx_data`). */
   location: string;
   /** Bytes of that file this model reads up to (offset + length of the furthest tensor). */
   endByte: number;
 }
 
-export interface OnnxSummary {
+interface OnnxSummary {
   irVersion: number;
   /** External-data files by location, with the size each must at least have. */
   external: ExternalRef[];

@@ -35,7 +35,7 @@ type Adapter = { isFallbackAdapter?: boolean; info?: { isFallbackAdapter?: boole
  * it in headless Chromium 156 against ~50 ms on WASM, so it does not count
  * unless `allowFallback` (tests that prove the WebGPU path).
  */
-export async function hasWebGpu(allowFallback = false): Promise<boolean> {
+async function hasWebGpu(allowFallback = false): Promise<boolean> {
   const gpu = (
     globalThis.navigator as Navigator & { gpu?: { requestAdapter(): Promise<Adapter | null> } }
   )?.gpu;

@@ -34,7 +34,7 @@ export interface ValueInfo {
   shape: readonly (number | string)[];
 }
 
-export interface FloatTensor {
+interface FloatTensor {
   data: Float32Array;
   dims: readonly number[];
 }

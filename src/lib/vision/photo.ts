@@ -9,7 +9,7 @@ import { AppError } from '../errors';
 import { FORMAT_NAMES, SNIFF_BYTES, sniffImageFormat, type ImageFormat } from './image-format';
 
 /** Larger than any camera makes; beyond this the browser may run out of memory decoding. */
-export const MAX_PHOTO_PIXELS = 200_000_000;
+const MAX_PHOTO_PIXELS = 200_000_000;
 /** The longer side a photo is decoded to (faces stay sharp; the detector sees 320×240). */
 export const PHOTO_MAX_SIDE = 1600;
 
@@ -36,7 +36,7 @@ async function dimensions(file: Blob): Promise<{ width: number; height: number }
 }
 
 /** The picture format of a file, from its first bytes; undefined when it is not a picture. */
-export async function photoFormat(file: Blob): Promise<ImageFormat | undefined> {
+async function photoFormat(file: Blob): Promise<ImageFormat | undefined> {
   return sniffImageFormat(new Uint8Array(await file.slice(0, SNIFF_BYTES).arrayBuffer()));
 }
 

@@ -31,7 +31,7 @@ export interface ReembedProgress {
   notFound: number;
 }
 
-export interface ReembedRun {
+interface ReembedRun {
   plan: ReembedPlan;
   /** Sample vectors stored by this run. */
   embedded: number;

@@ -7,13 +7,13 @@ import manifest from '../../../models/manifest.json';
 import { IMAGENET, SYMMETRIC_127, type Normalisation } from './preprocess';
 
 /** How a face becomes the embedder's input image. */
-export type CropSpec =
+type CropSpec =
   /** Similarity-aligned onto the ArcFace 5-point template scaled to the input size. */
   | { kind: 'aligned' }
   /** The detector's box made square, widened by `marginFrac` each side, resized. */
   | { kind: 'box'; marginFrac: number };
 
-export interface RemoteFile {
+interface RemoteFile {
   /** Where the .onnx file is; external data it names is fetched from the same folder. */
   url: string;
   /** Approximate total download, for the confirmation before it starts. */
@@ -44,7 +44,6 @@ export interface EmbedderSpec {
 export type BundledFile = keyof typeof manifest.files;
 
 export const bundledFiles = manifest.files;
-export const bundledSource = manifest.source;
 
 /** URL of a bundled model file in the app: versioned by its checksum so caches never go stale. */
 export function bundledUrl(file: BundledFile, base = '/'): string {

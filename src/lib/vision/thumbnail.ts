@@ -7,9 +7,9 @@
 import { squareAround } from './box';
 import { resizeRegion, type Rect, type RgbaImage } from './image';
 
-export const THUMBNAIL_SIZE = 160;
+const THUMBNAIL_SIZE = 160;
 /** The square crop's side as a multiple of the box's longer side. */
-export const THUMBNAIL_CONTEXT = 1.5;
+const THUMBNAIL_CONTEXT = 1.5;
 
 export function faceThumbnail(img: RgbaImage, box: Rect, size = THUMBNAIL_SIZE): RgbaImage {
   // Grey beyond the frame: the detector pads with the same grey, so a face at the edge is found again.

@@ -20,7 +20,7 @@ import {
 
 export type EncodedFace = Omit<FrameFace, 'crop'> & { crop?: Blob };
 export type EncodedFrame = Omit<FrameResult, 'faces'> & { faces: EncodedFace[] };
-export type EncodedStill = Omit<StillFace, 'crop'> & { crop: Blob };
+type EncodedStill = Omit<StillFace, 'crop'> & { crop: Blob };
 export type PickedFile = { name: string; bytes: Uint8Array };
 
 /** The parts of VisionService used here (tests may pass a stand-in). */
@@ -40,7 +40,7 @@ export type VisionServiceLike = Pick<
 >;
 
 /** What the host provides: the worker passes the browser's, tests pass Node's. */
-export interface VisionPlatform<Image> {
+interface VisionPlatform<Image> {
   sessionEnv(onFallback: (message: string) => void, force?: Provider): Promise<SessionEnv>;
   modelSource(base: string, store: ModelStore): ModelSource;
   /** Where downloaded (and picked) models are kept offline. */

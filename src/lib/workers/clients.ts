@@ -9,7 +9,7 @@ import type { VisionApi } from './vision.worker';
 import { startWorker, type WorkerClient } from './worker-boundary';
 
 export type MemoryClient = WorkerClient<MemoryWorkerApi>;
-export type VisionClient = WorkerClient<VisionApi>;
+type VisionClient = WorkerClient<VisionApi>;
 export type DiagnosticsClient = WorkerClient<DiagnosticsApi>;
 
 /** The face database. Batched sightings are flushed on `pagehide`, which only the page sees. */

@@ -10,7 +10,7 @@ import { encodeImage } from '../vision/thumbnail';
 import { createVisionApi } from '../vision/vision-api';
 import { exposeWorker } from './worker-boundary';
 
-export type { EncodedFace, EncodedFrame, EncodedStill } from '../vision/vision-api';
+export type { EncodedFace, EncodedFrame } from '../vision/vision-api';
 
 const api = createVisionApi<ImageBitmap>({
   sessionEnv: browserSessionEnv,

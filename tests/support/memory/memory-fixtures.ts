@@ -5,7 +5,8 @@
  */
 import { FaceDatabase, type OpenOptions } from '../../../src/lib/memory/face-database';
 import { InProcessLockManager } from './in-process-lock-manager';
-import { afterEach } from 'vitest';
+import { afterEach, expect } from 'vitest';
+import { MemoryError } from '../../../src/lib/memory/errors';
 import { rng } from '../../../src/lib/random';
 
 export { rng };
@@ -57,12 +58,12 @@ export type TestOpen = Partial<OpenOptions> & { name?: string };
 /** Opens a memory with test defaults: small dimension, no idle upkeep, in-process locks. */
 export function openTest(opts: TestOpen = {}): Promise<FaceDatabase> {
   return FaceDatabase.open({
-    name: opts.name ?? uniqueName(),
     modelId: 'test-model',
     dim: 32,
     maintenanceDelayMs: Infinity,
     locks: new InProcessLockManager(),
     ...opts,
+    name: opts.name ?? uniqueName(),
   });
 }
 
@@ -132,13 +133,32 @@ export async function countWriteTransactions(fn: () => Promise<unknown>): Promis
 }
 
 /**
- * The memories a spec file opens: push each one here and it is closed after
- * every test (with or without the final flush, as the file needs).
+ * openTest for a spec file: `defaults` lie under each call's options, and every
+ * memory it opens is closed after each test (with or without the final flush,
+ * as the file needs). `opened` is that list, for a test that closes one itself.
  */
-export function closedAfterEach(opts: { flush?: boolean } = {}): FaceDatabase[] {
-  const list: FaceDatabase[] = [];
+export function openedAfterEach(
+  defaults: TestOpen = {},
+  close: { flush?: boolean } = {},
+): { open: (opts?: TestOpen) => Promise<FaceDatabase>; opened: FaceDatabase[] } {
+  const opened: FaceDatabase[] = [];
   afterEach(async () => {
-    await Promise.all(list.splice(0).map((db) => db.close(opts)));
+    await Promise.all(opened.splice(0).map((db) => db.close(close)));
   });
-  return list;
+  async function open(opts: TestOpen = {}): Promise<FaceDatabase> {
+    const db = await openTest({ ...defaults, ...opts });
+    opened.push(db);
+    return db;
+  }
+  return { open, opened };
+}
+
+/** The MemoryError `p` rejects with; the test fails if it resolves or rejects with anything else. */
+export async function errorOf(p: Promise<unknown>): Promise<MemoryError> {
+  const e = await p.then(
+    () => null,
+    (x: unknown) => x,
+  );
+  expect(e).toBeInstanceOf(MemoryError);
+  return e as MemoryError;
 }

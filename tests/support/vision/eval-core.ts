@@ -23,7 +23,7 @@ const NOT_IMAGE = /\.(csv|txt|md|json)$|^\./i;
  * undefined when no face is found, 'unreadable' when it is not a picture the
  * tools decode (then its name goes to `unreadable`, and the run goes on).
  */
-export async function embedFile(
+async function embedFile(
   service: VisionService,
   path: string,
   unreadable?: string[],
@@ -40,7 +40,7 @@ export async function embedFile(
 }
 
 /** LFW-style pairs: `file_x,file_y,decision` (Yes/No), a header line allowed. */
-export function parsePairs(csv: string): { x: string; y: string; same: boolean }[] {
+function parsePairs(csv: string): { x: string; y: string; same: boolean }[] {
   const rows: { x: string; y: string; same: boolean }[] = [];
   for (const line of csv.split(/\r?\n/)) {
     const cells = line.split(',').map((c) => c.trim().replace(/^"|"$/g, ''));
@@ -71,7 +71,7 @@ function resolver(imagesDir: string, all: string[]): (p: string) => string | und
   };
 }
 
-export interface PairsReport extends PairsMetrics {
+interface PairsReport extends PairsMetrics {
   model: string;
   /** Images read in which no face was found (or missing from the folder). */
   facesNotFound: number;
@@ -152,7 +152,7 @@ async function personFolders(dir: string): Promise<Map<string, string[]>> {
   return people;
 }
 
-export interface IdentifyReport extends Rank1Result {
+interface IdentifyReport extends Rank1Result {
   model: string;
   people: number;
   facesNotFound: number;

@@ -31,9 +31,9 @@ import { clipFrames, DEFAULT_CLIP, type ClipOptions } from './live-clips.ts';
 import { decodeImage, nodeModelSource } from './vision-node.ts';
 
 /** Frames are 100 ms apart (10 fps), as the timestamps the live view passes. */
-export const FRAME_MS = 100;
+const FRAME_MS = 100;
 
-export interface LiveEvalOptions {
+interface LiveEvalOptions {
   dir: string;
   modelId: string;
   seed: number;
@@ -52,18 +52,18 @@ export interface LiveEvalOptions {
 }
 
 /** What one face's box shows, as recognise() said it (the one place to adapt to new fields). */
-export function displayedName(face: RecognisedFace): string | null {
+function displayedName(face: RecognisedFace): string | null {
   const state = (face as { state?: string }).state;
   if (state !== undefined) return state === 'named' ? face.name : null;
   return face.personId !== null ? face.name : null;
 }
 
 /** The plain single threshold on this one embedding (what the app did before the track decision). */
-export function thresholdName(face: RecognisedFace): string | null {
+function thresholdName(face: RecognisedFace): string | null {
   return face.personId !== null ? face.name : null;
 }
 
-export interface LiveFigures {
+interface LiveFigures {
   people: number;
   knownClips: number;
   strangerClips: number;
@@ -82,7 +82,7 @@ export interface LiveFigures {
   sightingsWrong: number;
 }
 
-export interface LiveReport extends LiveFigures {
+interface LiveReport extends LiveFigures {
   mode: 'live';
   model: string;
   seed: number;

@@ -34,7 +34,7 @@ export async function inferenceLatencyMs(
   return median(t);
 }
 
-export interface LiveLoopResult {
+interface LiveLoopResult {
   /** Frames processed per second of wall time. */
   fps: number;
   processed: number;

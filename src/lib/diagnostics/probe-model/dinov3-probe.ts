@@ -29,7 +29,7 @@ export interface Dinov3SignatureOptions {
   hiddenName: string;
 }
 
-export const defaultDinov3SignatureOptions: Dinov3SignatureOptions = {
+const defaultDinov3SignatureOptions: Dinov3SignatureOptions = {
   dim: 64,
   layers: 2,
   heads: 4,

@@ -69,7 +69,7 @@ class Msg {
   }
 }
 
-export type AttrValue = number | number[] | { float: number };
+type AttrValue = number | number[] | { float: number };
 type Dim = number | string;
 
 const FLOAT = 1;

@@ -1,19 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import {
-  closedAfterEach,
+  openedAfterEach,
   near,
-  openTest,
   randomUnit,
   rng,
 } from '../../../../tests/support/memory/memory-fixtures';
 
 const DIM = 32;
-const opened = closedAfterEach({ flush: false });
+const { open } = openedAfterEach({ dim: DIM }, { flush: false });
 
 describe('calibrate (the memory facade)', () => {
   it('suggests thresholds from the stored samples of the labelled people', async () => {
-    const db = await openTest({ dim: DIM });
-    opened.push(db);
+    const db = await open();
     expect((await db.calibrate()).enough).toBe(false);
     const r = rng(5);
     for (const name of ['Ada', 'Bo', 'Cy']) {

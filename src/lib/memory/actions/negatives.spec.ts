@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import initSqlJs from 'sql.js';
-import { MemoryError } from '../errors';
 import type { RecogniseFace } from './recognise';
 import { SQLITE_KEY, negativeEmbKey } from '../store/keys';
 import {
-  closedAfterEach,
+  openedAfterEach,
+  errorOf,
   cosine,
   dumpStore,
   near,
@@ -18,15 +18,14 @@ import {
 } from '../../../../tests/support/memory/memory-fixtures';
 
 const DIM = 32;
-const opened = closedAfterEach({ flush: false });
+const { open } = openedAfterEach({ dim: DIM }, { flush: false });
 
 /**
  * Ada and Bo labelled; `x` is a stranger who looks like Ada (cosine 0.75 to
  * her face, above the 0.65 threshold): the face the user will correct.
  */
 async function setup(name = uniqueName()) {
-  const db = await openTest({ name, dim: DIM, sightingFlushMs: 60_000 });
-  opened.push(db);
+  const db = await open({ name, sightingFlushMs: 60_000 });
   const r = rng(91);
   const ada = randomUnit(DIM, r);
   const bo = randomUnit(DIM, r);
@@ -49,15 +48,6 @@ const live = (embedding: Float32Array, trackId: number): RecogniseFace => ({
   track: null,
   trackId,
 });
-
-async function errorOf(p: Promise<unknown>): Promise<MemoryError> {
-  const e = await p.then(
-    () => null,
-    (x: unknown) => x,
-  );
-  expect(e).toBeInstanceOf(MemoryError);
-  return e as MemoryError;
-}
 
 describe('notThisPerson', () => {
   it('on a live box: that face and a near copy no longer get the person; her own faces still do', async () => {
@@ -141,8 +131,7 @@ describe('notThisPerson', () => {
     await db.recognise([live(x, 1)], 0);
     await db.notThisPerson({ trackId: 1 }, idAda);
     await db.close();
-    const again = await openTest({ name, dim: DIM });
-    opened.push(again);
+    const again = await open({ name });
     expect((await again.findMatch(x)).personId).toBeNull();
   });
 
@@ -157,8 +146,7 @@ describe('notThisPerson', () => {
     ]);
     expect((await other.verify()).ok).toBe(true);
     await other.close();
-    const back = await openTest({ name, dim: DIM });
-    opened.push(back);
+    const back = await open({ name });
     expect((await back.findMatch(x)).personId).toBeNull();
   });
 
@@ -181,8 +169,7 @@ describe('notThisPerson', () => {
     await db.close();
     await tamper(name, negativeEmbKey(negativeId), undefined);
     await tamper(name, negativeEmbKey(negativeId + 1), new Float32Array(DIM));
-    const again = await openTest({ name, dim: DIM });
-    opened.push(again);
+    const again = await open({ name });
     const report = await again.verify();
     expect(report.ok).toBe(false);
     expect(report.problems).toEqual(
@@ -217,8 +204,7 @@ describe('export and import carry the negatives', () => {
     await db.notThisPerson({ trackId: 5 }, idAda);
     const { file } = await db.exportArchive({ settings: {} });
 
-    const copy = await openTest({ dim: DIM });
-    opened.push(copy);
+    const copy = await open();
     const preview = await copy.previewImport(file);
     await copy.applyImport(preview.id);
     const ada = (await copy.listPersons()).find((p) => p.name === 'Ada')!;
@@ -232,8 +218,7 @@ describe('export and import carry the negatives', () => {
     expect(await copy.negativesOf(ada.id)).toHaveLength(1);
 
     // Into a memory that has its own Ada: the negative joins her (matched by name).
-    const other = await openTest({ dim: DIM });
-    opened.push(other);
+    const other = await open();
     const hers = await other.labelFace(await other.queueUnlabeled(null, near(x, 0.3, r)), 'ada');
     await other.applyImport((await other.previewImport(file)).id);
     expect(await other.negativesOf(hers)).toHaveLength(1);
@@ -258,8 +243,7 @@ describe('schema 1 → 2', () => {
       CREATE INDEX sightings_by_person ON sightings (person_id, timestamp);
       PRAGMA user_version = 1;`);
     await tamper(name, SQLITE_KEY, snap.export());
-    const again = await openTest({ name, dim: DIM, sightingFlushMs: 60_000 });
-    opened.push(again);
+    const again = await open({ name, sightingFlushMs: 60_000 });
     expect(again.openReport.migratedFrom).toBe(1);
     const p = await again.getPerson(idAda);
     expect(p.recentSightings).toHaveLength(1);

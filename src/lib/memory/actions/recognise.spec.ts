@@ -2,14 +2,13 @@ import * as Comlink from 'comlink';
 import { afterEach, describe, expect, it } from 'vitest';
 import { keepErrorCodes } from '../../workers/worker-boundary';
 import { createMemoryService, type MemoryService } from '../service';
-import { MemoryError } from '../errors';
 import type { RecogniseFace, RecognisedFace } from './recognise';
 import { InProcessLockManager } from '../../../../tests/support/memory/in-process-lock-manager';
 import {
-  closedAfterEach,
+  openedAfterEach,
+  errorOf,
   dumpStore,
   near,
-  openTest,
   pngBlob,
   randomUnit,
   rng,
@@ -18,12 +17,11 @@ import {
 
 const DIM = 32;
 const MIN = 60_000;
-const opened = closedAfterEach({ flush: false });
+const { open } = openedAfterEach({ dim: DIM }, { flush: false });
 
 /** Ada and Bo labelled at time 0. */
 async function withPeople(opts: { name?: string; locks?: InProcessLockManager } = {}) {
-  const db = await openTest({ dim: DIM, sightingFlushMs: 60_000, ...opts });
-  opened.push(db);
+  const db = await open({ sightingFlushMs: 60_000, ...opts });
   const r = rng(71);
   const ada = randomUnit(DIM, r);
   const bo = randomUnit(DIM, r);
@@ -53,15 +51,6 @@ async function twice(
   const first = await db.recognise(faces, atMs - 100);
   const next = again(faces, first);
   return { first, got: await db.recognise(next, atMs), faces: next };
-}
-
-async function errorOf(p: Promise<unknown>): Promise<MemoryError> {
-  const e = await p.then(
-    () => null,
-    (x: unknown) => x,
-  );
-  expect(e).toBeInstanceOf(MemoryError);
-  return e as MemoryError;
 }
 
 describe('recognise (one call per live frame)', () => {
@@ -151,8 +140,7 @@ describe('recognise (one call per live frame)', () => {
     const locks = new InProcessLockManager();
     const { db, r, ada } = await withPeople({ name, locks });
     await db.flush();
-    const second = await openTest({ name, dim: DIM, locks });
-    opened.push(second);
+    const second = await open({ name, locks });
     expect(second.readOnly).toBe(true);
     const before = await dumpStore(name);
     const { got } = await twice(second, [face(near(ada, 0.2, r)), face(randomUnit(DIM, r))], MIN);

@@ -9,26 +9,21 @@ import {
   countWriteTransactions,
   dumpStore,
   near,
-  openTest,
   pngBlob,
   randomUnit,
   rng,
   uniqueName,
-  closedAfterEach,
+  openedAfterEach,
 } from '../../../../tests/support/memory/memory-fixtures';
 
 const OLD = { modelId: 'old-model', dim: 32 };
 const NEW = { modelId: 'new-model', dim: 16 };
-const open = closedAfterEach();
+const { open, opened } = openedAfterEach();
 
-async function openAs(name: string, model: { modelId: string; dim: number }) {
-  const db = await openTest({ name, ...model });
-  open.push(db);
-  return db;
-}
+const openAs = (name: string, model: { modelId: string; dim: number }) => open({ name, ...model });
 
 async function closeAll(): Promise<void> {
-  await Promise.all(open.splice(0).map((db) => db.close()));
+  await Promise.all(opened.splice(0).map((db) => db.close()));
 }
 
 /** A memory on OLD: Amy and Raj with 3 samples each (crops), Sheldon with 2 imported without crops. */
@@ -217,14 +212,13 @@ describe('re-embedding for another model', () => {
   it('refuses wrong-length vectors, and a failed batch leaves storage as it was', async () => {
     const name = uniqueName();
     let fail = false;
-    const db = await openTest({
+    const db = await open({
       name,
       ...OLD,
       onWriteStep: (step) => {
         if (fail && step === 'commit') throw new Error('disk full');
       },
     });
-    open.push(db);
     await db.importPersons([
       { name: 'Amy', embeddings: [randomUnit(OLD.dim, rng(1))], crops: [pngBlob()] },
     ]);

@@ -2,21 +2,19 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { MemoryError } from '../errors';
 import { DEFAULTS } from '../store/open';
 import {
-  openTest,
   randomUnit,
   rng,
   uniqueName,
   type TestOpen,
-  closedAfterEach,
+  openedAfterEach,
 } from '../../../../tests/support/memory/memory-fixtures';
 
 const DIM = 16;
 const MIN = 60_000;
-const opened = closedAfterEach({ flush: false });
+const { open } = openedAfterEach({ dim: DIM }, { flush: false });
 
 async function withPerson(opts: TestOpen = {}) {
-  const db = await openTest({ dim: DIM, ...opts });
-  opened.push(db);
+  const db = await open(opts);
   const u = await db.queueUnlabeled(null, randomUnit(DIM, rng(41)), { timestampMs: 0 });
   const id = await db.labelFace(u, 'Ada');
   return { db, id };
@@ -68,8 +66,7 @@ describe('visits (observe)', () => {
     expect((await db.getPerson(id)).visitCount).toBe(2);
     // It was written: a crash now keeps it.
     await db.close({ flush: false });
-    const again = await openTest({ name, dim: DIM });
-    opened.push(again);
+    const again = await open({ name });
     expect((await again.getPerson(id)).visitCount).toBe(2);
     expect((await again.getPerson(id)).recentSightings.length).toBe(1);
   });
@@ -79,8 +76,7 @@ describe('visits (observe)', () => {
     const { db, id } = await withPerson({ name, sightingFlushMs: 60_000 });
     await db.observe(id, 0.9, 10 * MIN);
     await db.close({ flush: false });
-    const again = await openTest({ name, dim: DIM });
-    opened.push(again);
+    const again = await open({ name });
     const p = await again.getPerson(id);
     expect([p.visitCount, p.recentSightings.length]).toEqual([1, 0]);
   });

@@ -1,22 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import type { FaceDatabase } from '../face-database';
 import {
   near,
-  openTest,
   pngBlob,
   randomUnit,
   rng,
-  closedAfterEach,
+  openedAfterEach,
 } from '../../../../tests/support/memory/memory-fixtures';
 
 const DIM = 32;
-const open = closedAfterEach();
-
-async function fresh(): Promise<FaceDatabase> {
-  const db = await openTest({ dim: DIM });
-  open.push(db);
-  return db;
-}
+const { open: fresh } = openedAfterEach({ dim: DIM });
 
 describe('queueUnknown', () => {
   it('groups faces of one stranger and caps the group', async () => {

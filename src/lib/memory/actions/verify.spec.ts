@@ -14,26 +14,22 @@ import { createMemoryService } from '../service';
 import {
   dumpStore,
   near,
-  openTest,
   pngBlob,
   randomMatrix,
   randomUnit,
   rng,
   tamper,
   uniqueName,
-  closedAfterEach,
+  openedAfterEach,
+  type TestOpen,
 } from '../../../../tests/support/memory/memory-fixtures';
 import { VectorIndex } from '../store/vector-index';
 
 const DIM = 16;
 const MODEL = 'test-model';
-const opened = closedAfterEach({ flush: false });
+const { open, opened } = openedAfterEach({ dim: DIM }, { flush: false });
 
-async function reopen(name: string, extra: Parameters<typeof openTest>[0] = {}) {
-  const db = await openTest({ name, dim: DIM, ...extra });
-  opened.push(db);
-  return db;
-}
+const reopen = (name: string, extra: TestOpen = {}) => open({ name, ...extra });
 
 /** Three people made through every action: label, merge, move, delete, rename, import. */
 async function populate(name = uniqueName()) {

@@ -18,7 +18,7 @@ export interface Checkpoint {
   bytes: Uint8Array;
 }
 
-export interface CheckpointExpectation {
+interface CheckpointExpectation {
   dbId: string;
   modelId: string;
   dim: number;
@@ -51,7 +51,7 @@ export function checkpointProblem(ck: unknown, want: CheckpointExpectation): str
  * metric(4), so the inner index's fourcc sits at byte 37. Metric must be
  * inner product (0).
  */
-export function innerKind(bytes: Uint8Array): IndexKind | null {
+function innerKind(bytes: Uint8Array): IndexKind | null {
   if (bytes.length < 41) return null;
   const text = (a: number) => String.fromCharCode(...bytes.subarray(a, a + 4));
   if (text(0) !== 'IxM2') return null;

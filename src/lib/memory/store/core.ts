@@ -33,7 +33,7 @@ export interface CoreConfig {
 export const MAINTENANCE_MAX_POSTPONE = 6;
 
 /** What an action's body hands back: its result, its writes, its effect on the index. */
-export interface ActionOutcome<T> {
+interface ActionOutcome<T> {
   result: T;
   puts?: Array<[string, unknown]>;
   deletes?: string[];
@@ -44,7 +44,7 @@ export interface ActionOutcome<T> {
   noop?: boolean;
 }
 
-export interface RetainedEntry {
+interface RetainedEntry {
   models: string[];
   /** Vectors of the open model it adds or removes. */
   vectors: number;

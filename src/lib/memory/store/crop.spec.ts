@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  closedAfterEach,
+  openedAfterEach,
   dumpStore,
   openTest,
   pngBlob,
@@ -12,7 +12,7 @@ import {
 import { CROPS_AS_BYTES_KEY, isStoredCrop, migrateCrops, toStoredCrop } from './crop';
 import { KvStore } from './kv';
 
-const open = closedAfterEach();
+const { open } = openedAfterEach();
 const DIM = 32;
 
 async function fill(name: string) {
@@ -68,8 +68,7 @@ describe('crops are stored as bytes, never Blobs', () => {
     expect(old['crop/1']).toMatchObject({ blob: expect.any(Uint8Array) });
     expect(old[CROPS_AS_BYTES_KEY]).toBeUndefined();
 
-    const db = await openTest({ name });
-    open.push(db);
+    const db = await open({ name });
     const after = await dumpStore(name);
     for (const [key, v] of Object.entries(before)) expect(after[key]).toEqual(v);
     expect(after[CROPS_AS_BYTES_KEY]).toBe(1);
@@ -101,8 +100,7 @@ describe('crops are stored as bytes, never Blobs', () => {
     expect(half[CROPS_AS_BYTES_KEY]).toBeUndefined();
 
     // The next open reads both forms and converts the rest.
-    const db = await openTest({ name });
-    open.push(db);
+    const db = await open({ name });
     const q = await db.getUnlabeledCrop(queued);
     expect(new Uint8Array(await q!.arrayBuffer())).toEqual(new Uint8Array(70).fill(3));
     const after = await dumpStore(name);
@@ -114,12 +112,10 @@ describe('crops are stored as bytes, never Blobs', () => {
     const name = uniqueName();
     await fill(name);
     await makeOld(name); // export reads either form
-    const src = await openTest({ name });
-    open.push(src);
+    const src = await open({ name });
     const { file } = await src.exportArchive({ settings: {} });
     const dstName = uniqueName();
-    const dst = await openTest({ name: dstName });
-    open.push(dst);
+    const dst = await open({ name: dstName });
     await dst.applyImport((await dst.previewImport(file)).id);
     const people = await dst.listPersons();
     expect(people.map((p) => p.name).sort()).toEqual(['Ada', 'Bob']);

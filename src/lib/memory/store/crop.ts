@@ -38,7 +38,7 @@ export function cropSize(v: CropInput): number {
 }
 
 /** Sniffs PNG/JPEG/WebP/GIF from the first bytes; '' when unknown. */
-export function imageTypeOf(bytes: Uint8Array): string {
+function imageTypeOf(bytes: Uint8Array): string {
   const b = bytes;
   if (b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47) return 'image/png';
   if (b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return 'image/jpeg';

@@ -4,22 +4,20 @@ import type { MemoryEvent } from '../types';
 import { IVF_MIN_VECTORS, VectorIndex } from './vector-index';
 import {
   near,
-  openTest,
   randomMatrix,
   randomUnit,
   rng,
   uniqueName,
-  closedAfterEach,
+  openedAfterEach,
 } from '../../../../tests/support/memory/memory-fixtures';
 
 // The dimension does not matter to the policy; 64 keeps 5,000 vectors quick.
 const DIM = 64;
-const opened = closedAfterEach({ flush: false });
+const { open } = openedAfterEach({ dim: DIM }, { flush: false });
 
 /** `n` stored vectors in 10-sample people, imported in one transaction. */
 async function memoryWith(n: number, name = uniqueName(), events: MemoryEvent[] = []) {
-  const db = await openTest({ name, dim: DIM, onEvent: (e) => events.push(e) });
-  opened.push(db);
+  const db = await open({ name, onEvent: (e) => events.push(e) });
   const all = randomMatrix(n, DIM, rng(51));
   const entries = [];
   for (let at = 0, p = 0; at < n; at += 10, p++) {
@@ -106,8 +104,7 @@ describe('index policy (invariant 4)', () => {
     expect(rebuilt).toMatchObject({ indexType: 'IndexIVFFlat', ntotal: 5000 });
     expect(events.some((e) => e.type === 'index-rebuilt' && e.reason === 'requested')).toBe(true);
     await db.close();
-    const again = await openTest({ name, dim: DIM });
-    opened.push(again);
+    const again = await open({ name });
     expect(again.openReport.indexSource).toBe('checkpoint');
     expect(await again.stats()).toMatchObject({ indexType: 'IndexIVFFlat', ntotal: 5000 });
   });

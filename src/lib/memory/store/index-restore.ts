@@ -11,7 +11,7 @@ import { rows, scalar } from '../../sqlite/sql';
 import type { OpenReport } from '../types';
 import { VectorIndex } from './vector-index';
 
-export interface IndexContext {
+interface IndexContext {
   db: Database;
   kv: KvStore;
   faiss: FaissModule;
@@ -20,7 +20,7 @@ export interface IndexContext {
   dim: number;
 }
 
-export interface RestoredIndex {
+interface RestoredIndex {
   index: VectorIndex;
   source: OpenReport['indexSource'];
   reason: string | null;
@@ -123,7 +123,7 @@ function fromCheckpoint(
  * source of truth): rows of deleted samples are left out, and live samples
  * without a vector are counted as missing.
  */
-export async function loadVectors(ctx: IndexContext) {
+async function loadVectors(ctx: IndexContext) {
   const liveIds = new Set(
     rows<{ id: number }>(ctx.db, 'SELECT id FROM samples WHERE model_id = ?', [ctx.modelId]).map(
       (r) => r.id,

@@ -8,7 +8,7 @@ import { MemoryError, STORAGE_FULL_MESSAGE } from '../errors';
  */
 export type WriteStepHook = (step: string, tx: IDBTransaction) => void;
 
-export interface WriteSet {
+interface WriteSet {
   puts: Array<[string, unknown]>;
   deletes: string[];
 }

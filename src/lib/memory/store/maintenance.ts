@@ -10,10 +10,9 @@ export const SNAPSHOT_EVERY_ACTIONS = 200;
  * when this many vectors changed since the last one, or a rebuild made it
  * stale, or on flush. Between checkpoints the journal carries the changes.
  */
-export const checkpointEveryChanges = (ntotal: number): number =>
-  Math.max(500, Math.floor(ntotal / 20));
+const checkpointEveryChanges = (ntotal: number): number => Math.max(500, Math.floor(ntotal / 20));
 
-export interface MaintenanceOptions {
+interface MaintenanceOptions {
   snapshot: 'due' | 'force';
   checkpoint: 'due' | 'force' | 'never';
 }

@@ -92,7 +92,7 @@ function configOf(o: OpenOptions): CoreConfig {
   };
 }
 
-export const lockName = (name: string): string => `visio-memoria:${name}`;
+const lockName = (name: string): string => `visio-memoria:${name}`;
 
 /** Opens (or creates) a memory; see FaceDatabase.open. */
 export async function openCore(o: OpenOptions): Promise<{ core: MemoryCore; report: OpenReport }> {

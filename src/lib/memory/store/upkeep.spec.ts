@@ -7,16 +7,15 @@
 import { afterEach, expect, it, vi } from 'vitest';
 import { MAINTENANCE_MAX_POSTPONE } from './core';
 import {
-  openTest,
   randomUnit,
   rng,
   uniqueName,
-  closedAfterEach,
+  openedAfterEach,
 } from '../../../../tests/support/memory/memory-fixtures';
 import type { MemoryEvent } from '../types';
 
 const DIM = 8;
-const opened = closedAfterEach({ flush: false });
+const { open } = openedAfterEach({ dim: DIM }, { flush: false });
 afterEach(() => {
   vi.useRealTimers();
 });
@@ -29,15 +28,13 @@ it('runs within a bounded time while sightings keep coming, not only after a pau
   const delayMs = 40;
   vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
   const t0 = Date.now();
-  const db = await openTest({
+  const db = await open({
     name: uniqueName(),
-    dim: DIM,
     maintenanceDelayMs: delayMs,
     sightingFlushMs: 5,
     visitGapMs: 1,
     onEvent: (e) => events.push({ ...e, at: Date.now() }),
   });
-  opened.push(db);
   // The import asks for upkeep (its vectors need a checkpoint).
   const [id] = await db.importPersons([{ name: 'Ada', embeddings: [randomUnit(DIM, rng(1))] }]);
   const upkeep = () => events.find((e) => e.type === 'maintenance' && e.checkpoint);

@@ -9,7 +9,7 @@ export const IVF_NPROBE = 10;
 
 export type IndexKind = 'IndexFlatIP' | 'IndexIVFFlat';
 
-export interface SearchResult {
+interface SearchResult {
   /** nq×k similarities, best first per query. */
   similarities: Float32Array;
   /** nq×k sample ids; -1 where FAISS found fewer than k. */

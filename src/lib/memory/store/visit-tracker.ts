@@ -1,5 +1,5 @@
 /** One person's batched presence, waiting to be written. */
-export interface PendingPresence {
+interface PendingPresence {
   personId: number;
   /**
    * Visits that started since the last flush (one sightings row each).

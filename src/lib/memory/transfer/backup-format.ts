@@ -4,7 +4,7 @@
  */
 
 /** Image types of face crops and the file extension each gets in an export. */
-export const CROP_EXT: Readonly<Record<string, string>> = {
+const CROP_EXT: Readonly<Record<string, string>> = {
   'image/png': 'png',
   'image/webp': 'webp',
   'image/jpeg': 'jpg',

@@ -4,31 +4,23 @@ import { readArchive } from '../../transfer/archive';
 import { TransferError } from '../../transfer/errors';
 import { idMap2Ids } from '../../transfer/faiss-file';
 import type { FaceDatabase } from '../face-database';
-import type { WriteStepHook } from '../store/kv';
 import { SQLITE_KEY } from '../store/keys';
 import { loadSqlJs } from '../../sqlite/sql';
 import {
   countWriteTransactions,
   dumpStore,
   near,
-  openTest,
   pngBlob,
   randomUnit,
   rng,
   uniqueName,
-  closedAfterEach,
+  openedAfterEach,
 } from '../../../../tests/support/memory/memory-fixtures';
 
 const DIM = 32;
 const PASS = 'a long passphrase for tests';
 const SETTINGS = { modelId: 'test-model', thresholds: { 'test-model': 0.7 }, topK: 3 };
-const open = closedAfterEach();
-
-async function fresh(opts: { name?: string; dim?: number; onWriteStep?: WriteStepHook } = {}) {
-  const db = await openTest({ dim: DIM, ...opts, name: opts.name ?? uniqueName() });
-  open.push(db);
-  return db;
-}
+const { open: fresh } = openedAfterEach({ dim: DIM });
 
 /** A memory with labels, enrolment, another model's vectors, deletions, sightings and a queue. */
 async function rich(name = uniqueName()) {

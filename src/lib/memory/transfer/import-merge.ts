@@ -69,7 +69,7 @@ interface RecordState {
   seen: VectorSet;
 }
 
-export interface MergeOptions {
+interface MergeOptions {
   /** Keep the file's ids (a restore into an empty memory). */
   keepIds: boolean;
   floor: IdFloor;

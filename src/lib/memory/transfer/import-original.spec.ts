@@ -12,11 +12,10 @@ import { faissKey } from '../store/keys';
 import type { Checkpoint } from '../store/checkpoint';
 import {
   dumpStore,
-  openTest,
   randomUnit,
   rng,
   uniqueName,
-  closedAfterEach,
+  openedAfterEach,
 } from '../../../../tests/support/memory/memory-fixtures';
 
 const fixture = pythonOriginalFixture();
@@ -38,13 +37,7 @@ interface Expected {
 const expectedOf = (name: string) =>
   JSON.parse(readFileSync(join(folder(`${name}.expected`), 'expected.json'), 'utf8')) as Expected;
 
-const open = closedAfterEach();
-
-async function memory(opts: { name?: string; modelId?: string; dim?: number } = {}) {
-  const db = await openTest({ modelId: MODEL, dim: 768, name: uniqueName(), ...opts });
-  open.push(db);
-  return db;
-}
+const { open: memory } = openedAfterEach({ modelId: MODEL, dim: 768 });
 
 const files = (name: string) => ({ files: [...readFolder(folder(name))] });
 

@@ -67,7 +67,7 @@ export interface SourceModel {
 }
 
 /** A "not this person" face: the person it is not, and its embedding. */
-export interface SourceNegative {
+interface SourceNegative {
   personKey: number;
   modelId: string;
   source: string;

@@ -5,7 +5,7 @@
  */
 import type { Candidate } from '../../../memory/types';
 
-export type PreviewSource = 'queued' | 'in-view';
+type PreviewSource = 'queued' | 'in-view';
 
 export interface PreviewFace {
   source: PreviewSource;
@@ -13,13 +13,13 @@ export interface PreviewFace {
   best: Candidate | null;
 }
 
-export interface PreviewChange {
+interface PreviewChange {
   source: PreviewSource;
   name: string;
   similarity: number;
 }
 
-export interface ThresholdPreview {
+interface ThresholdPreview {
   faces: number;
   /** Faces that count as a known person at the threshold in use, and at the proposed one. */
   matchedNow: number;
