@@ -35,7 +35,7 @@ export const DEFAULT_CLIP: ClipOptions = {
 };
 
 /** How one frame shows the face (null side: not shown). */
-interface FramePlan {
+export interface FramePlan {
   /** Whether the face is on this frame. */
   visible: boolean;
   /** Side of the source image on the frame, px; centre (cx, cy) in frame px. */
