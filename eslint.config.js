@@ -51,6 +51,7 @@ export default ts.config(
       'src/lib/state/**/*.ts',
       'src/lib/ui/**/*.ts',
       'src/lib/ui/**/*.svelte',
+      'src/lib/present/**/*.ts',
       'src/App.svelte',
     ],
     rules: {

@@ -14,7 +14,7 @@ import type { MemoryWorkerApi } from '../../src/lib/workers/memory.worker';
 import { expect, killBrowser, newProfileDir, test, type AppLaunch } from './support/app';
 import { facesDir } from './support/paths';
 import { rng as mulberry32 } from '../../src/lib/random.ts';
-import { isolate as isolated } from '../../src/lib/ui/format.ts';
+import { isolate as isolated } from '../../src/lib/present/format.ts';
 
 const KILLS = Number(process.env.CRASH_KILLS ?? 30);
 /**

@@ -31,8 +31,6 @@ const KNOWN_CYCLE_EDGES: Readonly<Record<string, string>> = {
     "face-database.ts names live/calibrate's Calibration; live/ names memory's types",
   'memory/actions → live':
     "actions/calibrate.ts and recognise.ts run live/'s calibrate and decide; live/ names memory's types",
-  'state → ui':
-    'state/people and state/queue use ui/format, busy-action, crop-urls and queue-groups; ui/ reads state/',
 };
 
 type Graph = ReadonlyMap<string, ReadonlySet<string>>;

@@ -1,10 +1,10 @@
 /** The people list and one person's page, with the edits they offer. */
 import { handleError } from '../errors';
-import { isolate } from '../ui/format';
+import { isolate } from '../present/format';
 import type { DayCount } from '../memory/actions/queries';
 import type { Person, PersonDetail } from '../memory/types';
-import { busyAction } from '../ui/busy-action';
-import { CropUrls } from '../ui/crop-urls';
+import { busyAction } from '../present/busy-action';
+import { CropUrls } from '../present/crop-urls';
 import type { MemoryState } from './memory.svelte';
 import type { Toasts } from './toasts.svelte';
 

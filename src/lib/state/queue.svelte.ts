@@ -1,15 +1,15 @@
 /** The labelling queue as the view sees it: groups, their crops and suggestions. */
 import { describeError, handleError } from '../errors';
-import { isolate } from '../ui/format';
+import { isolate } from '../present/format';
 import { faceQuality } from '../live/decide';
-import { busyAction } from '../ui/busy-action';
-import { CropUrls } from '../ui/crop-urls';
+import { busyAction } from '../present/busy-action';
+import { CropUrls } from '../present/crop-urls';
 import type { Candidate } from '../memory/types';
 import { transfer, type Remote } from 'comlink';
 import type { VisionApi } from '../workers/vision.worker';
 import type { MemoryState } from './memory.svelte';
 import { decodePhoto, photoBatchSummary, type PhotoBatchResult } from '../vision/photo';
-import { groupQueue, groupSuggestions, type QueueGroup } from '../ui/queue-groups';
+import { groupQueue, groupSuggestions, type QueueGroup } from '../present/queue-groups';
 import type { Toasts } from './toasts.svelte';
 
 export interface QueueGroupView extends QueueGroup {
