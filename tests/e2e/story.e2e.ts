@@ -39,10 +39,23 @@ test('unknown → queued → labelled → recognised → visit recorded → offl
   await expect
     .poll(() => page.evaluate(() => navigator.serviceWorker.controller?.state ?? 'none'))
     .toBe('activated');
+  // Offline at the network layer: every request that leaves the browser (the
+  // service worker's own included) is aborted and recorded; none may be needed.
+  const reachedNetwork: string[] = [];
+  await context.route('**/*', (route) => {
+    reachedNetwork.push(route.request().url());
+    return route.abort('internetdisconnected');
+  });
   await context.setOffline(true);
+  const fromNetwork: string[] = [];
+  context.on('response', (r) => {
+    if (!r.fromServiceWorker()) fromNetwork.push(r.url());
+  });
   await page.goto('/#/live');
   await page.reload();
   await expectInView(page, ['Amy']);
+  expect(fromNetwork, 'responses not from the service worker').toEqual([]);
+  console.log(`offline: ${reachedNetwork.length} requests tried the network and were refused`);
   await context.close();
 
   // Someone else: unknown, and queued on their own.
