@@ -63,9 +63,16 @@ describe('parseSettings', () => {
     expect(parseSettings(JSON.parse(text))).toEqual(data);
   });
 
+  it('keeps a per-model lower threshold in range, drops a bad one', () => {
+    const s = parseSettings({ lowers: { 'face-fr512': 0.2, bad: 7, worse: 'x' } });
+    expect(s.lowers).toEqual({ 'face-fr512': 0.2 });
+    expect(parseSettings({}).lowers).toEqual({});
+  });
+
   it('a backup carries the portable settings only', () => {
     const data = { ...DEFAULT_SETTINGS, cameraId: 'cam-2', provider: 'wasm' as const };
     expect(Object.keys(portableSettings(data)).sort()).toEqual([
+      'lowers',
       'modelId',
       'onboarded',
       'thresholds',

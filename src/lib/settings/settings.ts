@@ -17,6 +17,11 @@ export interface SettingsData {
   modelId: string;
   /** Threshold overrides per model; absent = the model's default. */
   thresholds: Record<string, number>;
+  /**
+   * Lower-threshold overrides per model (below: a stranger; between it and the
+   * threshold: "Not sure"); absent = the model's band kept below the threshold.
+   */
+  lowers: Record<string, number>;
   /** Absence (minutes) after which a person's next sighting is a new visit. */
   visitGapMinutes: number;
   /** Suggestions shown per queued face. */
@@ -36,7 +41,7 @@ export interface SettingsData {
 /** The settings a backup carries: the device's own (camera, provider, model hints) stay on it. */
 type PortableSettings = Pick<
   SettingsData,
-  'modelId' | 'thresholds' | 'visitGapMinutes' | 'topK' | 'onboarded'
+  'modelId' | 'thresholds' | 'lowers' | 'visitGapMinutes' | 'topK' | 'onboarded'
 >;
 
 export const SETTINGS_KEY = 'visio.settings';
@@ -53,6 +58,7 @@ export const LEGACY_KEYS = {
 export const DEFAULT_SETTINGS: SettingsData = {
   modelId: 'face-fr512',
   thresholds: {},
+  lowers: {},
   visitGapMinutes: 5,
   topK: 3,
   onboarded: false,
@@ -66,13 +72,18 @@ const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v =
 
 /** Accepts what any version (or a hand-edited export) stored; keeps only sane values. */
 export function parseSettings(raw: unknown): SettingsData {
-  const s: SettingsData = { ...DEFAULT_SETTINGS, thresholds: {}, modelDims: {} };
+  const s: SettingsData = { ...DEFAULT_SETTINGS, thresholds: {}, lowers: {}, modelDims: {} };
   if (!isObject(raw)) return s;
   const r = raw;
   if (typeof r.modelId === 'string' && r.modelId) s.modelId = r.modelId;
   if (isObject(r.thresholds)) {
     for (const [k, v] of Object.entries(r.thresholds)) {
       if (typeof v === 'number' && v >= -1 && v <= 1) s.thresholds[k] = v;
+    }
+  }
+  if (isObject(r.lowers)) {
+    for (const [k, v] of Object.entries(r.lowers)) {
+      if (typeof v === 'number' && v >= -1 && v <= 1) s.lowers[k] = v;
     }
   }
   if (
@@ -100,8 +111,15 @@ export function serializeSettings(data: SettingsData): string {
 }
 
 export function portableSettings(data: SettingsData): PortableSettings {
-  const { modelId, thresholds, visitGapMinutes, topK, onboarded } = data;
-  return { modelId, thresholds: { ...thresholds }, visitGapMinutes, topK, onboarded };
+  const { modelId, thresholds, lowers, visitGapMinutes, topK, onboarded } = data;
+  return {
+    modelId,
+    thresholds: { ...thresholds },
+    lowers: { ...lowers },
+    visitGapMinutes,
+    topK,
+    onboarded,
+  };
 }
 
 function parseJson(text: string | null): unknown {

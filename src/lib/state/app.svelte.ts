@@ -69,16 +69,23 @@ export class AppState {
       visitGapMs: this.settings.data.visitGapMinutes * 60_000,
     });
     // The live vote's "not sure" band below it.
-    await this.memory.setThreshold(threshold, lowerFor(model, threshold));
+    await this.memory.setThreshold(threshold, this.settings.lower(model));
   }
 
-  /** Uses threshold `v` for `model` from now on; the live view looks at every face again. */
-  async setThreshold(model: EmbedderInfo, v: number): Promise<void> {
+  /**
+   * Uses threshold `v` for `model` from now on, with `lower` below it (absent:
+   * the model's band kept below `v`); the live view looks at every face again.
+   */
+  async setThreshold(model: EmbedderInfo, v: number, lower?: number): Promise<void> {
     const thresholds = { ...this.settings.data.thresholds };
+    const lowers = { ...this.settings.data.lowers };
     if (Math.abs(v - model.thresholdCosine) < 1e-9) delete thresholds[model.id];
     else thresholds[model.id] = v;
-    await this.memory.setThreshold(v, lowerFor(model, v));
-    this.settings.update({ thresholds });
+    const low = lower === undefined ? lowerFor(model, v) : Math.min(lower, v);
+    if (Math.abs(low - lowerFor(model, v)) < 1e-9) delete lowers[model.id];
+    else lowers[model.id] = low;
+    await this.memory.setThreshold(v, low);
+    this.settings.update({ thresholds, lowers });
     this.memory.changed('people');
   }
 

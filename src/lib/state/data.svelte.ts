@@ -6,7 +6,6 @@
  * (settings, the download, the wipe).
  */
 import { handleError } from '../errors';
-import { lowerFor } from '../live/decide';
 import type { ExportResult } from '../memory/transfer/export';
 import type { OriginalInput } from '../memory/transfer/import-original';
 import type { ImportPreview, ImportResult } from '../memory/transfer/import-run';
@@ -104,6 +103,7 @@ export class DataState {
     const s = parseSettings(raw);
     const patch: Partial<SettingsData> = {
       thresholds: s.thresholds,
+      lowers: s.lowers,
       visitGapMinutes: s.visitGapMinutes,
       topK: s.topK,
     };
@@ -111,7 +111,7 @@ export class DataState {
     const model = this.app.live.model;
     if (model) {
       const threshold = this.app.settings.threshold(model.id, model.thresholdCosine);
-      void this.#api.setThreshold(threshold, lowerFor(model, threshold)).catch(() => undefined);
+      void this.#api.setThreshold(threshold, this.app.settings.lower(model)).catch(() => undefined);
     }
   }
 

@@ -3,6 +3,7 @@
  * 1's keys into the one key), written on every change. Everything that keeps
  * a preference (camera, provider, model hints, thresholds) goes through it.
  */
+import { lowerFor } from '../live/decide';
 import {
   loadSettings,
   pageStorage,
@@ -30,5 +31,15 @@ export class Settings {
   /** The threshold in use for a model: the user's, else the model's default. */
   threshold(modelId: string, modelDefault: number): number {
     return this.data.thresholds[modelId] ?? modelDefault;
+  }
+
+  /**
+   * The lower threshold in use for a model: the user's (never above the
+   * threshold), else the model's band kept below the threshold in use.
+   */
+  lower(model: { id: string; thresholdCosine: number; lowerCosine: number }): number {
+    const upper = this.threshold(model.id, model.thresholdCosine);
+    const own = this.data.lowers[model.id];
+    return own !== undefined ? Math.min(own, upper) : lowerFor(model, upper);
   }
 }
