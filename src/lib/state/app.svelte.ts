@@ -28,8 +28,11 @@ export class AppState {
   readonly install = install;
   readonly camera = new CameraState(this.settings);
   readonly memory = new MemoryState();
-  readonly vision = connectVision().api;
-  readonly live = new LiveState(this.vision, this.memory, this.toasts);
+  readonly #visionClient = connectVision();
+  readonly vision = this.#visionClient.api;
+  readonly live = new LiveState(this.vision, this.memory, this.toasts, () =>
+    this.#visionClient.restart(),
+  );
   /** The model switch outlives the settings view: leaving the page does not stop a long re-embedding. */
   readonly modelSwitch = new ModelSwitch(this);
   status = $state<AppStatus>('starting');

@@ -7,6 +7,7 @@
 import { proxy, transfer, type Remote } from 'comlink';
 import { FramePump } from '../camera/frame-pump';
 import { forcedProvider } from '../diagnostics/provider-preference';
+import { startWithDeadline } from '../workers/start-deadline';
 import { describeError, handleError } from '../errors';
 import { frameSeen, recogniseInput, rememberRecognised } from '../live/frame-glue';
 import { TrackIdentities } from '../live/track-identities';
@@ -41,6 +42,14 @@ export interface LiveFace {
 
 type VisionStatus = 'idle' | 'loading' | 'ready' | 'error';
 
+/**
+ * How long the models may take to start before the vision worker is taken for
+ * hung and started again (workers/start-deadline.ts). Measured starts: about
+ * 2 s in Chromium and Firefox on these 2-core machines, up to 12 s under load;
+ * WebKitGTK on one thread is the slowest engine here.
+ */
+const VISION_START_DEADLINE_MS = 30_000;
+
 export class LiveState {
   faces = $state.raw<LiveFace[]>([]);
   lastFaces = $state.raw<LiveFace[]>([]);
@@ -67,6 +76,8 @@ export class LiveState {
     private readonly vision: Remote<VisionApi>,
     private readonly memory: MemoryState,
     private readonly toasts: Toasts,
+    /** Ends a hung vision worker and starts a fresh one (see workers/start-deadline.ts). */
+    private readonly restartVision: () => void = () => undefined,
   ) {}
 
   /** Loads the models (once). */
@@ -74,13 +85,25 @@ export class LiveState {
     if (this.visionStatus === 'loading' || this.visionStatus === 'ready') return;
     this.visionStatus = 'loading';
     try {
-      this.model = await this.vision.init(
-        new URL(import.meta.env.BASE_URL, location.href).href,
-        proxy((message: string) => {
-          this.fallbackMessage = message;
-          this.toasts.show(message, 'info');
-        }),
-        forcedProvider(),
+      this.model = await startWithDeadline(
+        ({ attempt }) =>
+          this.vision.init(
+            new URL(import.meta.env.BASE_URL, location.href).href,
+            proxy((message: string) => {
+              this.fallbackMessage = message;
+              this.toasts.show(message, 'info');
+            }),
+            forcedProvider(),
+            attempt === 0 ? undefined : 1,
+          ),
+        () => {
+          this.restartVision();
+          this.toasts.show(
+            `The face models had not started after ${VISION_START_DEADLINE_MS / 1000} s; starting them again, on one thread.`,
+            'info',
+          );
+        },
+        VISION_START_DEADLINE_MS,
       );
       this.detectorProvider = (await this.vision.locatorProvider()) ?? null;
       this.visionStatus = 'ready';

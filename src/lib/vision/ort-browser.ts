@@ -18,13 +18,17 @@ import type { ModelSource } from './service';
 
 let configured = false;
 
-/** Threads only with SharedArrayBuffer (see platform/capabilities.ts); else one, without ORT's warning. */
-function configureWasm(): void {
+/**
+ * Threads only with SharedArrayBuffer (see platform/capabilities.ts); else one,
+ * without ORT's warning. `maxThreads` 1: no thread workers at all (the page's
+ * second start after a first one hung, see state/vision-start.ts).
+ */
+function configureWasm(maxThreads = 4): void {
   if (configured) return;
   configured = true;
   ort.env.wasm.wasmPaths = { mjs: mjsUrl, wasm: wasmUrl };
   const cores = globalThis.navigator?.hardwareConcurrency ?? 1;
-  ort.env.wasm.numThreads = wasmThreadsUsable() ? Math.max(1, Math.min(4, cores)) : 1;
+  ort.env.wasm.numThreads = wasmThreadsUsable() ? Math.max(1, Math.min(maxThreads, 4, cores)) : 1;
 }
 
 type Adapter = { isFallbackAdapter?: boolean; info?: { isFallbackAdapter?: boolean } };
@@ -57,8 +61,9 @@ async function hasWebGpu(allowFallback = false): Promise<boolean> {
 export async function browserSessionEnv(
   onFallback: SessionEnv['onFallback'],
   force?: Provider,
+  maxThreads?: number,
 ): Promise<SessionEnv> {
-  configureWasm();
+  configureWasm(maxThreads);
   const providers: Provider[] = force
     ? [force]
     : (await hasWebGpu())

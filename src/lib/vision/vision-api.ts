@@ -41,7 +41,11 @@ export type VisionServiceLike = Pick<
 
 /** What the host provides: the worker passes the browser's, tests pass Node's. */
 interface VisionPlatform<Image> {
-  sessionEnv(onFallback: (message: string) => void, force?: Provider): Promise<SessionEnv>;
+  sessionEnv(
+    onFallback: (message: string) => void,
+    force?: Provider,
+    threads?: number,
+  ): Promise<SessionEnv>;
   modelSource(base: string, store: ModelStore): ModelSource;
   /** Where downloaded (and picked) models are kept offline. */
   store: ModelStore;
@@ -115,9 +119,15 @@ export function createVisionApi<Image>(platform: VisionPlatform<Image>) {
   }
 
   const api = {
-    async init(base: string, onFallback: (message: string) => void, force?: Provider) {
+    /** Loads the models; `threads` caps ONNX Runtime's WASM threads (1: no thread workers). */
+    async init(
+      base: string,
+      onFallback: (message: string) => void,
+      force?: Provider,
+      threads?: number,
+    ) {
       setup ??= {
-        env: await platform.sessionEnv((m) => onFallback(m), force),
+        env: await platform.sessionEnv((m) => onFallback(m), force, threads),
         source: platform.modelSource(base, store),
       };
       service ??= newService(setup.env, setup.source);

@@ -9,7 +9,10 @@ import type { VisionApi } from './vision.worker';
 import { startWorker, type WorkerClient } from './worker-boundary';
 
 export type MemoryClient = WorkerClient<MemoryWorkerApi>;
-type VisionClient = WorkerClient<VisionApi>;
+type VisionClient = WorkerClient<VisionApi> & {
+  /** Ends this vision worker and starts a fresh one; `api` talks to the new one from now on. */
+  restart(): void;
+};
 export type DiagnosticsClient = WorkerClient<DiagnosticsApi>;
 
 /** The face database. Batched sightings are flushed on `pagehide`, which only the page sees. */
@@ -30,9 +33,26 @@ export function connectMemory(): MemoryClient {
 
 /** The ONNX Runtime sessions: detection, tracking, embedding, model switches. */
 export function connectVision(): VisionClient {
-  return startWorker<VisionApi>(
-    new Worker(new URL('./vision.worker.ts', import.meta.url), { type: 'module', name: 'vision' }),
-  );
+  const start = () =>
+    startWorker<VisionApi>(
+      new Worker(new URL('./vision.worker.ts', import.meta.url), {
+        type: 'module',
+        name: 'vision',
+      }),
+    );
+  let client = start();
+  // A stable handle for the page: every property is read from the worker of the moment.
+  const api = new Proxy(client.api, {
+    get: (_target, key) => (client.api as unknown as Record<PropertyKey, unknown>)[key],
+  });
+  return {
+    api,
+    terminate: () => client.terminate(),
+    restart() {
+      client.terminate();
+      client = start();
+    },
+  };
 }
 
 /** The settings' "Check this device" tests: started when asked for, ended after. */
