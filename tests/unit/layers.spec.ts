@@ -27,10 +27,6 @@ const KNOWN_CYCLE_EDGES: Readonly<Record<string, string>> = {
     'errors.ts, types.ts and validate.ts sit in memory/ beside the façade, which imports actions/',
   'memory/transfer → memory':
     'errors.ts, types.ts and validate.ts sit in memory/ beside the façade, which imports transfer/',
-  'memory → live':
-    "face-database.ts names live/calibrate's Calibration; live/ names memory's types",
-  'memory/actions → live':
-    "actions/calibrate.ts and recognise.ts run live/'s calibrate and decide; live/ names memory's types",
 };
 
 type Graph = ReadonlyMap<string, ReadonlySet<string>>;

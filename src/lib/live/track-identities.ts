@@ -7,7 +7,7 @@
  * what that call said, and hands the track's part back with the next face.
  */
 import type { Candidate } from '../memory/types';
-import type { TrackMemory } from './decide';
+import type { TrackMemory } from '../decision/decide';
 
 export interface TrackIdentity extends TrackMemory {
   name: string | null;

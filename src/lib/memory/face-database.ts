@@ -38,7 +38,7 @@
  * one line here; the worker service picks it up by itself.
  */
 import * as calibrateActions from './actions/calibrate';
-import type { Calibration } from '../live/calibrate';
+import type { Calibration } from '../decision/calibrate';
 import type { MemoryCore } from './store/core';
 import { READ_ONLY_MESSAGE } from './errors';
 import { openCore, type OpenOptions } from './store/open';
@@ -151,7 +151,7 @@ export class FaceDatabase {
   /** The match threshold (a setting, not stored here), changed at once for the next search. */
   /** Suggests the live vote's lower/upper thresholds from the labelled people (leave-one-out). */
   calibrate: () => Promise<Calibration> = this.#read(calibrateActions.calibrateThresholds);
-  /** (The optional lower one bounds the live vote's "not sure" band; see live/decide.ts.) */
+  /** (The optional lower one bounds the live vote's "not sure" band; see decision/decide.ts.) */
   setThreshold: (thresholdCosine: number, lowerCosine?: number) => Promise<void> = this.#write(
     search.setThreshold,
   );

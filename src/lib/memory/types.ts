@@ -51,23 +51,8 @@ export interface QueueOptions {
   quality?: number | null;
 }
 
-/** The original's find_match: `personId` null when empty or below the threshold. */
-export interface Match {
-  personId: number | null;
-  name: string | null;
-  similarity: number;
-}
-
-export interface Candidate {
-  personId: number;
-  name: string;
-  similarity: number;
-}
-
-/** One face of a frame: its match (as findMatch) and its top-k people (as findTopK). */
-export interface Identification extends Match {
-  topK: Candidate[];
-}
+/** A face's match and top-k (the original's find_match / find_top_k): see decision/identification. */
+export type { Candidate, Identification, Match } from '../decision/identification';
 
 export interface MemoryStats {
   persons: number;

@@ -7,7 +7,7 @@
 import { getContext, setContext } from 'svelte';
 import { describeError, handleError, setErrorSink } from '../errors';
 import { getEmbedderSpec } from '../vision/registry';
-import { lowerFor } from '../live/decide';
+import { lowerFor } from '../decision/decide';
 import type { EmbedderInfo } from '../vision/service';
 import { CameraState } from './camera.svelte';
 import { LiveState } from './live.svelte';

@@ -11,7 +11,7 @@ import { startWithDeadline } from '../workers/start-deadline';
 import { describeError, handleError } from '../errors';
 import { frameSeen, recogniseInput, rememberRecognised } from '../live/frame-glue';
 import { TrackIdentities } from '../live/track-identities';
-import type { TrackState } from '../live/decide';
+import type { TrackState } from '../decision/decide';
 import type { Candidate } from '../memory/types';
 import type { EmbedderInfo } from '../vision/service';
 import type { EncodedFace, EncodedFrame, VisionApi } from '../workers/vision.worker';

@@ -2,7 +2,7 @@
  * The page's handle on memory.worker: whether it is open (and writable),
  * its stats, and a version number views watch to know when to re-read.
  */
-import type { Calibration } from '../live/calibrate';
+import type { Calibration } from '../decision/calibrate';
 import { connectMemory, type MemoryClient } from '../workers/clients';
 import type { ConsistencyReport } from '../memory/actions/verify';
 import type { Candidate, MemoryStats } from '../memory/types';

@@ -1,7 +1,7 @@
 /** The labelling queue as the view sees it: groups, their crops and suggestions. */
 import { describeError, handleError } from '../errors';
 import { isolate } from '../present/format';
-import { faceQuality } from '../live/decide';
+import { faceQuality } from '../decision/decide';
 import { busyAction } from '../present/busy-action';
 import { CropUrls } from '../present/crop-urls';
 import type { Candidate } from '../memory/types';

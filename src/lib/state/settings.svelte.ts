@@ -3,7 +3,7 @@
  * 1's keys into the one key), written on every change. Everything that keeps
  * a preference (camera, provider, model hints, thresholds) goes through it.
  */
-import { lowerFor } from '../live/decide';
+import { lowerFor } from '../decision/decide';
 import {
   loadSettings,
   pageStorage,

@@ -15,7 +15,7 @@ import type { RgbaImage } from './image';
 import { pairsMetrics } from './metrics';
 import { wasmEnv } from './ort-session';
 import { cosine } from './preprocess';
-import { calibrate } from '../live/calibrate';
+import { calibrate } from '../decision/calibrate';
 import { BUNDLED_EMBEDDER_ID, getEmbedderSpec } from './registry';
 import { VisionService } from './service';
 

@@ -33,7 +33,7 @@ export interface EmbedderSpec {
   thresholdCosine: number;
   /**
    * The live vote's lower threshold: below, an embedding votes "stranger"; between
-   * the two it votes nobody ("not sure", see live/decide.ts).
+   * the two it votes nobody ("not sure", see decision/decide.ts).
    */
   lowerCosine: number;
   licence: { name: string; url: string; notice: string };

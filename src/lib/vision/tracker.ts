@@ -20,7 +20,7 @@ export interface TrackerOptions {
   refreshMs: number;
   /**
    * Embed a new track's first this-many frames back to back: the live vote
-   * (live/decide.ts) names a track only after several agreeing embeddings, and a
+   * (decision/decide.ts) names a track only after several agreeing embeddings, and a
    * still face would otherwise be re-embedded only every refreshMs.
    */
   eagerEmbeds: number;

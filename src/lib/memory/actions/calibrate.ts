@@ -1,11 +1,11 @@
 /**
  * The live vote's two thresholds suggested from the user's own labelled people
- * (live/calibrate.ts: leave-one-out same- vs different-person cosines of the
+ * (decision/calibrate.ts: leave-one-out same- vs different-person cosines of the
  * stored samples) — for a model the app ships no statistics for.
  */
 import type { MemoryCore } from '../store/core';
 import { rows } from '../../sqlite/sql';
-import { calibrate, type Calibration } from '../../live/calibrate';
+import { calibrate, type Calibration } from '../../decision/calibrate';
 import { targetVectors } from './reembed';
 
 export async function calibrateThresholds(core: MemoryCore): Promise<Calibration> {

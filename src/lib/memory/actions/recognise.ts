@@ -1,6 +1,6 @@
 /**
  * The live view's one call per frame: identifies every embedded face (one
- * FAISS search), decides what each means (live/decide.ts: known or unknown,
+ * FAISS search), decides what each means (decision/decide.ts: known or unknown,
  * sighting, queue, announcement), records the sightings and queues the
  * unknown crops so decided, and says what the page must show and announce.
  */
@@ -15,7 +15,7 @@ import {
   type TrackMemory,
   type TrackState,
   type VotePolicy,
-} from '../../live/decide';
+} from '../../decision/decide';
 import { identify } from './search';
 import { rememberTrack } from './negatives';
 import { observe } from './sightings';

@@ -21,7 +21,7 @@
  * every track when the memory changes (a label, a merge), which is exactly when
  * the old votes may be wrong.
  */
-import type { Identification } from '../memory/types';
+import type { Identification } from './identification';
 
 /** One embedding's vote, as kept in the track. */
 export interface Evidence {

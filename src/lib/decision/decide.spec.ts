@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Candidate, Identification } from '../memory/types';
+import type { Candidate, Identification } from './identification';
 import {
   announcement,
   ballot,
