@@ -65,6 +65,7 @@ export default ts.config(
                 '**/memory/actions/*',
                 '**/memory/transfer/*',
                 '**/memory/store/*',
+                '**/memory/base/*',
                 '**/vision/*',
                 '!**/vision/registry',
                 '!**/vision/photo',

@@ -6,7 +6,7 @@
  * decide.ts, inside the memory worker's recognise call; this only keeps
  * what that call said, and hands the track's part back with the next face.
  */
-import type { Candidate } from '../memory/types';
+import type { Candidate } from '../memory/base/types';
 import type { TrackMemory } from '../decision/decide';
 
 export interface TrackIdentity extends TrackMemory {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FaceDatabase } from './face-database';
-import { MemoryError } from './errors';
+import { MemoryError } from './base/errors';
 import {
   dumpStore,
   near,

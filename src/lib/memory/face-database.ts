@@ -40,7 +40,7 @@
 import * as calibrateActions from './actions/calibrate';
 import type { Calibration } from '../decision/calibrate';
 import type { MemoryCore } from './store/core';
-import { READ_ONLY_MESSAGE } from './errors';
+import { READ_ONLY_MESSAGE } from './base/errors';
 import { openCore, type OpenOptions } from './store/open';
 import * as labelling from './actions/labelling';
 import * as negatives from './actions/negatives';
@@ -84,8 +84,8 @@ import type {
   PersonDetail,
   QueueOptions,
   UnlabeledFace,
-} from './types';
-import type { EmbeddingInput } from './validate';
+} from './base/types';
+import type { EmbeddingInput } from './base/validate';
 import type { CropInput } from './store/crop';
 
 export type { OpenOptions };

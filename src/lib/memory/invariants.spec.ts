@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryError, READ_ONLY_MESSAGE } from './errors';
+import { MemoryError, READ_ONLY_MESSAGE } from './base/errors';
 import { InProcessLockManager } from '../../../tests/support/memory/in-process-lock-manager';
 import {
   countWriteTransactions,

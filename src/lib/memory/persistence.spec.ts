@@ -1,12 +1,12 @@
 import initSqlJs from 'sql.js';
 import { describe, expect, it } from 'vitest';
 import type { Checkpoint } from './store/checkpoint';
-import { MemoryError } from './errors';
+import { MemoryError } from './base/errors';
 import type { FaceDatabase } from './face-database';
 import { faissKey, SQLITE_KEY } from './store/keys';
 import { SNAPSHOT_EVERY_ACTIONS } from './store/maintenance';
 import { SCHEMA_VERSION } from './store/schema';
-import type { MemoryEvent } from './types';
+import type { MemoryEvent } from './base/types';
 import { InProcessLockManager } from '../../../tests/support/memory/in-process-lock-manager';
 import {
   dumpStore,

@@ -1,6 +1,6 @@
-import { MemoryError } from './errors';
+import { MemoryError } from './base/errors';
 import { FaceDatabase, type OpenOptions, type QueuedMethod } from './face-database';
-import type { OpenReport } from './types';
+import type { OpenReport } from './base/types';
 
 /** What can cross to the worker: the open options without functions or handles. */
 type ServiceOpenOptions = Omit<

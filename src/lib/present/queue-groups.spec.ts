@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { UnlabeledFace } from '../memory/types';
+import type { UnlabeledFace } from '../memory/base/types';
 import { groupQueue, groupSuggestions } from './queue-groups';
 
 const face = (id: number, t: number, groupKey: string | null, quality = 0.5): UnlabeledFace => ({

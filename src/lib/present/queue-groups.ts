@@ -1,5 +1,5 @@
 /** The labelling queue's grouping: faces of one stranger together, newest group first. */
-import type { Candidate, UnlabeledFace } from '../memory/types';
+import type { Candidate, UnlabeledFace } from '../memory/base/types';
 
 export interface QueueGroup {
   key: string;

@@ -9,7 +9,7 @@ import { handleError } from '../errors';
 import type { ExportResult } from '../memory/transfer/export';
 import type { OriginalInput } from '../memory/transfer/import-original';
 import type { ImportPreview, ImportResult } from '../memory/transfer/import-run';
-import type { MemoryStats } from '../memory/types';
+import type { MemoryStats } from '../memory/base/types';
 import { isClean, storageInventory, wipeAll, type StorageInventory } from '../privacy/wipe';
 import type { AppState } from './app.svelte';
 import { parseSettings, portableSettings, type SettingsData } from '../settings/settings';

@@ -12,7 +12,7 @@ import { describeError, handleError } from '../errors';
 import { frameSeen, recogniseInput, rememberRecognised } from '../live/frame-glue';
 import { TrackIdentities } from '../live/track-identities';
 import type { TrackState } from '../decision/decide';
-import type { Candidate } from '../memory/types';
+import type { Candidate } from '../memory/base/types';
 import type { EmbedderInfo } from '../vision/service';
 import type { EncodedFace, EncodedFrame, VisionApi } from '../workers/vision.worker';
 import type { MemoryState } from './memory.svelte';

@@ -5,7 +5,7 @@
 import type { Calibration } from '../decision/calibrate';
 import { connectMemory, type MemoryClient } from '../workers/clients';
 import type { ConsistencyReport } from '../memory/actions/verify';
-import type { Candidate, MemoryStats } from '../memory/types';
+import type { Candidate, MemoryStats } from '../memory/base/types';
 import { describeError } from '../errors';
 
 type ChangeKind = 'queue' | 'people' | 'all';

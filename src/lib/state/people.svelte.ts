@@ -2,7 +2,7 @@
 import { handleError } from '../errors';
 import { isolate } from '../present/format';
 import type { DayCount } from '../memory/actions/queries';
-import type { Person, PersonDetail } from '../memory/types';
+import type { Person, PersonDetail } from '../memory/base/types';
 import { busyAction } from '../present/busy-action';
 import { CropUrls } from '../present/crop-urls';
 import type { MemoryState } from './memory.svelte';

@@ -4,7 +4,7 @@ import { isolate } from '../present/format';
 import { faceQuality } from '../decision/decide';
 import { busyAction } from '../present/busy-action';
 import { CropUrls } from '../present/crop-urls';
-import type { Candidate } from '../memory/types';
+import type { Candidate } from '../memory/base/types';
 import { transfer, type Remote } from 'comlink';
 import type { VisionApi } from '../workers/vision.worker';
 import type { MemoryState } from './memory.svelte';

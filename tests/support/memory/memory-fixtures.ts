@@ -6,7 +6,7 @@
 import { FaceDatabase, type OpenOptions } from '../../../src/lib/memory/face-database';
 import { InProcessLockManager } from './in-process-lock-manager';
 import { afterEach, expect } from 'vitest';
-import { MemoryError } from '../../../src/lib/memory/errors';
+import { MemoryError } from '../../../src/lib/memory/base/errors';
 import { rng } from '../../../src/lib/random';
 
 export { rng };

@@ -1,12 +1,12 @@
 import type { MemoryCore } from '../store/core';
 import { appendRows, type EmbRecord } from '../store/emb-records';
-import { MemoryError } from '../errors';
+import { MemoryError } from '../base/errors';
 import type { IndexEffect } from '../store/journal';
 import { cropKey, embKey, unlabeledCropKey, unlabeledEmbKey } from '../store/keys';
 import { cropSize, isCropInput, toStoredCrop, type StoredCrop } from '../store/crop';
 import { marks, rows, type SqlTx } from '../../sqlite/sql';
-import type { QueueOptions, UnlabeledFace } from '../types';
-import { checkId, checkIds, cleanName, unitVector, type CleanName } from '../validate';
+import type { QueueOptions, UnlabeledFace } from '../base/types';
+import { checkId, checkIds, cleanName, unitVector, type CleanName } from '../base/validate';
 
 /** A row of the `unlabeled` table as SQL gives it. */
 export interface UnlabeledRow {

@@ -16,10 +16,10 @@
  */
 import type { MemoryCore } from '../store/core';
 import { isEmbRecord, takeRows, type EmbRecord } from '../store/emb-records';
-import { MemoryError } from '../errors';
+import { MemoryError } from '../base/errors';
 import { cropKey, embKey, negativeEmbKey, unlabeledCropKey, unlabeledEmbKey } from '../store/keys';
 import { rows, scalar } from '../../sqlite/sql';
-import { checkId, unitVector } from '../validate';
+import { checkId, unitVector } from '../base/validate';
 
 export type NegativeSource = 'live' | 'queue' | 'sample';
 

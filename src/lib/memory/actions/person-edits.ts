@@ -1,10 +1,10 @@
 import type { MemoryCore } from '../store/core';
 import { appendRows, isEmbRecord, takeRows, type EmbRecord } from '../store/emb-records';
-import { MemoryError } from '../errors';
+import { MemoryError } from '../base/errors';
 import type { IndexEffect } from '../store/journal';
 import { cropKey, embKey, negativeEmbKey } from '../store/keys';
 import type { SqlTx } from '../../sqlite/sql';
-import { checkId, cleanName } from '../validate';
+import { checkId, cleanName } from '../base/validate';
 
 function needPerson(tx: SqlTx, id: number): { id: number; name: string } {
   const p = tx.one<{ id: number; name: string }>('SELECT id, name FROM persons WHERE id = ?', [id]);

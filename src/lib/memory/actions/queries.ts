@@ -1,10 +1,17 @@
 import type { MemoryCore } from '../store/core';
-import { MemoryError } from '../errors';
+import { MemoryError } from '../base/errors';
 import { cropKey, unlabeledCropKey } from '../store/keys';
 import { cropBlob } from '../store/crop';
 import { row, rows, scalar } from '../../sqlite/sql';
-import type { MemoryStats, Person, PersonDetail, Sample, SampleSource, Sighting } from '../types';
-import { checkId } from '../validate';
+import type {
+  MemoryStats,
+  Person,
+  PersonDetail,
+  Sample,
+  SampleSource,
+  Sighting,
+} from '../base/types';
+import { checkId } from '../base/validate';
 
 interface PersonRow {
   id: number;

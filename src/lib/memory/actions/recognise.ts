@@ -5,7 +5,7 @@
  * unknown crops so decided, and says what the page must show and announce.
  */
 import type { MemoryCore } from '../store/core';
-import { MemoryError } from '../errors';
+import { MemoryError } from '../base/errors';
 import {
   announcement,
   decideFrame,
@@ -21,8 +21,8 @@ import { rememberTrack } from './negatives';
 import { observe } from './sightings';
 import { queueUnknown } from './unknowns';
 import { isCropInput, type CropInput } from '../store/crop';
-import type { Identification } from '../types';
-import { unitVector, type EmbeddingInput } from '../validate';
+import type { Identification } from '../base/types';
+import { unitVector, type EmbeddingInput } from '../base/validate';
 
 /** One embedded face of a live frame, as the page sends it. */
 export interface RecogniseFace {

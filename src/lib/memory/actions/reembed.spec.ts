@@ -4,7 +4,7 @@
  * of vectors per person (its own dimension), as a real embedder would give.
  */
 import { describe, expect, it } from 'vitest';
-import { MemoryError } from '../errors';
+import { MemoryError } from '../base/errors';
 import {
   countWriteTransactions,
   dumpStore,

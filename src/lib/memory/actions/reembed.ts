@@ -32,12 +32,12 @@
  */
 import type { MemoryCore } from '../store/core';
 import { isEmbRecord, type EmbRecord } from '../store/emb-records';
-import { MemoryError } from '../errors';
+import { MemoryError } from '../base/errors';
 import type { IndexEffect } from '../store/journal';
 import { embKey, embPrefix, faissKey, unlabeledEmbKey } from '../store/keys';
 import { concat } from './labelling';
 import { marks, rows, type SqlTx } from '../../sqlite/sql';
-import { checkId, unitVector } from '../validate';
+import { checkId, unitVector } from '../base/validate';
 
 /** A sample whose crop the page must embed with the target model. */
 export interface ReembedSample {

@@ -1,8 +1,8 @@
 import type { MemoryCore } from '../store/core';
-import { MemoryError } from '../errors';
+import { MemoryError } from '../base/errors';
 import { marks, rows } from '../../sqlite/sql';
-import type { Candidate, Identification, Match } from '../types';
-import { unitMatrix } from '../validate';
+import type { Candidate, Identification, Match } from '../base/types';
+import { unitMatrix } from '../base/validate';
 import { negativesByPerson } from './negatives';
 
 const LOOKUP_CHUNK = 500;

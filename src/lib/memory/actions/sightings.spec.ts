@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { MemoryError } from '../errors';
+import type { MemoryError } from '../base/errors';
 import { DEFAULTS } from '../store/open';
 import {
   randomUnit,

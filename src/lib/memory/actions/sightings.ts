@@ -1,7 +1,7 @@
 import type { MemoryCore } from '../store/core';
-import { MemoryError } from '../errors';
+import { MemoryError } from '../base/errors';
 import { scalar } from '../../sqlite/sql';
-import { checkId } from '../validate';
+import { checkId } from '../base/validate';
 
 function checkSimilarity(similarity: unknown, what = 'A similarity'): number {
   if (typeof similarity !== 'number' || !Number.isFinite(similarity)) {

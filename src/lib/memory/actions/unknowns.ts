@@ -11,8 +11,8 @@ import type { CropInput } from '../store/crop';
 import { unlabeledEmbKey } from '../store/keys';
 import { rows } from '../../sqlite/sql';
 import { searchPeople } from './search';
-import type { Candidate } from '../types';
-import { checkIds, unitVector } from '../validate';
+import type { Candidate } from '../base/types';
+import { checkIds, unitVector } from '../base/validate';
 
 export interface QueueUnknownOptions {
   timestampMs?: number;

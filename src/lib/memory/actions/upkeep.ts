@@ -5,7 +5,7 @@
 import type { MemoryCore } from '../store/core';
 import { maintain } from '../store/maintenance';
 import { rebuildCore } from '../store/open';
-import type { MemoryStats } from '../types';
+import type { MemoryStats } from '../base/types';
 import { stats } from './queries';
 import { cancelScheduledSightings, flushSightings } from './sightings';
 

@@ -1,13 +1,13 @@
 import type { Database } from 'sql.js';
 import type { FaissModule } from '../../faiss';
-import { MemoryError, READ_ONLY_MESSAGE } from '../errors';
+import { MemoryError, READ_ONLY_MESSAGE } from '../base/errors';
 import { effectSize, type IndexEffect, type JournalEntry } from './journal';
 import { journalKey } from './keys';
 import type { KvStore, WriteStepHook } from './kv';
 import type { WriterLock } from './locks';
 import { META, readMetaNumber, writeMeta } from './meta';
 import { SqlTx } from '../../sqlite/sql';
-import type { MemoryEvent } from '../types';
+import type { MemoryEvent } from '../base/types';
 import { indexError, type VectorIndex } from './vector-index';
 import { VisitTracker } from './visit-tracker';
 

@@ -1,21 +1,8 @@
-import { MemoryError } from '../errors';
+import { MemoryError } from '../base/errors';
+import type { CropInput, StoredCrop } from '../base/types';
 import type { KvStore } from './kv';
 
-/**
- * A face image as IndexedDB holds it: the bytes and their MIME type, never a
- * Blob. WebKit's ephemeral sessions (Safari's Private Browsing, every
- * WebDriver session) reject a Blob put with a null error while typed arrays
- * store fine, so a Blob in storage breaks every save there. Memories written
- * before this format hold Blobs: reading accepts both (so a migration killed
- * half way is harmless) and `migrateCrops` converts them once.
- */
-export interface StoredCrop {
-  bytes: Uint8Array;
-  type: string;
-}
-
-/** What the memory's public methods accept as a crop. */
-export type CropInput = Blob | Uint8Array | StoredCrop;
+export type { CropInput, StoredCrop } from '../base/types';
 
 export function isStoredCrop(v: unknown): v is StoredCrop {
   return (

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadFaiss } from '../../faiss';
-import type { MemoryEvent } from '../types';
+import type { MemoryEvent } from '../base/types';
 import { IVF_MIN_VECTORS, VectorIndex } from './vector-index';
 import {
   near,

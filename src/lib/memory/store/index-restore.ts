@@ -8,7 +8,7 @@ import { embPrefix } from './keys';
 import type { KvStore } from './kv';
 import { META, readMetaNumber } from './meta';
 import { rows, scalar } from '../../sqlite/sql';
-import type { OpenReport } from '../types';
+import type { OpenReport } from '../base/types';
 import { VectorIndex } from './vector-index';
 
 interface IndexContext {

@@ -1,5 +1,5 @@
 import { createStore, promisifyRequest, type UseStore } from 'idb-keyval';
-import { MemoryError, STORAGE_FULL_MESSAGE } from '../errors';
+import { MemoryError, STORAGE_FULL_MESSAGE } from '../base/errors';
 
 /**
  * Test hook called inside the write transaction after each put or delete

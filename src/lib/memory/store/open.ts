@@ -2,7 +2,7 @@ import { describeError } from '../../errors';
 import type { FaissModule } from '../../faiss';
 import { loadFaiss } from '../../faiss';
 import { MemoryCore, type CoreConfig } from './core';
-import { MemoryError, READ_ONLY_MESSAGE } from '../errors';
+import { MemoryError, READ_ONLY_MESSAGE } from '../base/errors';
 import { restoreIndex, buildFromStorage } from './index-restore';
 import { isJournalEntry, type JournalEntry } from './journal';
 import { JOURNAL_PREFIX, SQLITE_KEY, faissKey, journalSeqOf } from './keys';
@@ -21,7 +21,7 @@ import { schemaVersion, migrate, SCHEMA_VERSION } from './schema';
 import { loadSqlJs, replaySteps } from '../../sqlite/sql';
 import { sqliteFileProblem } from './sqlite-file';
 import type { Database, SqlJsStatic } from 'sql.js';
-import type { OpenReport } from '../types';
+import type { OpenReport } from '../base/types';
 
 export interface OpenOptions {
   /** The IndexedDB database (and Web Lock) name: one per memory. */

@@ -1,5 +1,5 @@
 import type { Database } from 'sql.js';
-import { MemoryError } from '../errors';
+import { MemoryError } from '../base/errors';
 
 /**
  * The SQLite schema, versioned with PRAGMA user_version. Times are epoch

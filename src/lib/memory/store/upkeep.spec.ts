@@ -12,7 +12,7 @@ import {
   uniqueName,
   openedAfterEach,
 } from '../../../../tests/support/memory/memory-fixtures';
-import type { MemoryEvent } from '../types';
+import type { MemoryEvent } from '../base/types';
 
 const DIM = 8;
 const { open } = openedAfterEach({ dim: DIM }, { flush: false });

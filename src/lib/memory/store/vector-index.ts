@@ -1,13 +1,14 @@
+import type { IndexKind } from '../base/types';
 import { describeError } from '../../errors';
 import type { FaissModule, IndexIDMap2, IndexIVFFlat } from '../../faiss';
-import { MemoryError } from '../errors';
+import { MemoryError } from '../base/errors';
 
 /** The original's policy: exact search below this many vectors, IVF from it on. */
 export const IVF_MIN_VECTORS = 5000;
 export const IVF_MAX_NLIST = 100;
 export const IVF_NPROBE = 10;
 
-export type IndexKind = 'IndexFlatIP' | 'IndexIVFFlat';
+export type { IndexKind } from '../base/types';
 
 interface SearchResult {
   /** nq×k similarities, best first per query. */

@@ -12,7 +12,7 @@ import type { ImportSource, SourceModel, SourceUnlabeled } from './import-source
 import { stageImport, type ImportPreview } from './import-run';
 import { migrate, schemaVersion, SCHEMA_VERSION } from '../store/schema';
 import { loadSqlJs, rows } from '../../sqlite/sql';
-import type { SampleSource } from '../types';
+import type { SampleSource } from '../base/types';
 import type { UnlabeledRow } from '../actions/labelling';
 import { cropType } from './backup-format';
 import { storedCrop, type StoredCrop } from '../store/crop';

@@ -1,12 +1,12 @@
 import type { MemoryCore } from '../store/core';
 import { appendRows, type EmbRecord } from '../store/emb-records';
-import { MemoryError } from '../errors';
+import { MemoryError } from '../base/errors';
 import type { IndexEffect } from '../store/journal';
 import { cropKey, embKey } from '../store/keys';
 import { cropSize, isCropInput, toStoredCrop, type CropInput } from '../store/crop';
 import { personFor } from '../actions/labelling';
-import type { ImportPerson } from '../types';
-import { cleanName, unitMatrix } from '../validate';
+import type { ImportPerson } from '../base/types';
+import { cleanName, unitMatrix } from '../base/validate';
 
 interface Checked {
   name: ReturnType<typeof cleanName>;

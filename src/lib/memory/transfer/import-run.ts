@@ -18,7 +18,7 @@ import { dryRun, Merger } from './import-merge';
 import type { ImportCounts, MergeSummary } from './import-merge';
 import { checkSource, type ImportSource } from './import-source';
 import { stats } from '../actions/queries';
-import type { MemoryStats } from '../types';
+import type { MemoryStats } from '../base/types';
 
 export const DEFAULT_MAX_BYTES_PER_ACTION = 256 * 1024 * 1024;
 

@@ -7,11 +7,11 @@ import { TransferError } from '../../transfer/errors';
 import type { StoredCrop } from '../store/crop';
 import type { MemoryCore } from '../store/core';
 import { isEmbRecord, type EmbRecord } from '../store/emb-records';
-import { MemoryError } from '../errors';
+import { MemoryError } from '../base/errors';
 import { embKey, unlabeledEmbKey } from '../store/keys';
 import { row } from '../../sqlite/sql';
-import type { SampleSource } from '../types';
-import { cleanName } from '../validate';
+import type { SampleSource } from '../base/types';
+import { cleanName } from '../base/validate';
 
 export interface SourcePerson {
   key: number;

@@ -3,7 +3,7 @@
  * the best match of each queued face (suggestForUnlabeled) and of each face
  * in view when the live view was last open. No new search, no per-frame work.
  */
-import type { Candidate } from '../../../memory/types';
+import type { Candidate } from '../../../memory/base/types';
 
 type PreviewSource = 'queued' | 'in-view';
 

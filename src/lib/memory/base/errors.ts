@@ -1,4 +1,4 @@
-import { AppError } from '../errors';
+import { AppError } from '../../errors';
 
 /** Why the face database refused or failed; each comes with a sentence fit to show as it is. */
 type MemoryErrorCode =

@@ -1,5 +1,18 @@
-import type { IndexKind } from './store/vector-index';
-import type { CropInput } from './store/crop';
+/**
+ * A face image as IndexedDB holds it: the bytes and their MIME type, never a
+ * Blob. WebKit's ephemeral sessions (Safari's Private Browsing, every
+ * WebDriver session) reject a Blob put with a null error while typed arrays
+ * store fine, so a Blob in storage breaks every save there. Memories written
+ * before this format hold Blobs: reading accepts both (so a migration killed
+ * half way is harmless) and `migrateCrops` converts them once.
+ */
+export interface StoredCrop {
+  bytes: Uint8Array;
+  type: string;
+}
+
+/** What the memory's public methods accept as a crop. */
+export type CropInput = Blob | Uint8Array | StoredCrop;
 
 /** Times are epoch milliseconds; similarities are cosine (−1 … 1). */
 export interface Person {
@@ -52,7 +65,10 @@ export interface QueueOptions {
 }
 
 /** A face's match and top-k (the original's find_match / find_top_k): see decision/identification. */
-export type { Candidate, Identification, Match } from '../decision/identification';
+export type { Candidate, Identification, Match } from '../../decision/identification';
+
+/** The FAISS index the memory uses: exact below 5,000 vectors, IVF from there (the original's rule). */
+export type IndexKind = 'IndexFlatIP' | 'IndexIVFFlat';
 
 export interface MemoryStats {
   persons: number;
