@@ -1,7 +1,7 @@
 /**
  * npm run eval -- <pairs.csv> <imagesDir> [--model ID] [--model-file PATH.onnx] [--backend cpu|wasm]
  * npm run eval -- --identify <dir-of-person-folders> [--model ID] ...
- * npm run eval -- --live <dir-of-person-folders> [--model ID] [--seed N] [--people a,b] [--held-out c,d]
+ * npm run eval -- --live <dir-of-person-folders> [--model ID] [--seed N] [--people a,b] [--held-out c,d] [--threshold T] [--lower L]
  *
  * Runs the app's real pipeline (detect → align → embed) in Node and prints
  * one JSON object. Pairs: accuracy at the model's shipped threshold (a pair
@@ -38,6 +38,8 @@ const { values, positionals } = parseArgs({
     seed: { type: 'string', default: '1' },
     people: { type: 'string' },
     'held-out': { type: 'string' },
+    threshold: { type: 'string' },
+    lower: { type: 'string' },
     model: { type: 'string', default: BUNDLED_EMBEDDER_ID },
     'model-file': { type: 'string' },
     backend: { type: 'string', default: 'cpu' },
@@ -47,7 +49,7 @@ const { values, positionals } = parseArgs({
 
 function usage(msg: string): never {
   console.error(
-    `${msg}\nusage: npm run eval -- <pairs.csv> <imagesDir> [--model ID]\n       npm run eval -- --identify <dir> [--model ID]\n       npm run eval -- --live <dir> [--model ID] [--seed N] [--people a,b] [--held-out c,d]`,
+    `${msg}\nusage: npm run eval -- <pairs.csv> <imagesDir> [--model ID]\n       npm run eval -- --identify <dir> [--model ID]\n       npm run eval -- --live <dir> [--model ID] [--seed N] [--people a,b] [--held-out c,d] [--threshold T] [--lower L]`,
   );
   process.exit(2);
 }
@@ -59,6 +61,10 @@ const backend =
       ? 'cpu'
       : usage('--backend is cpu or wasm');
 const spec = getEmbedderSpec(values.model) ?? usage(`unknown model ${values.model}`);
+const cosineArg = (flag: string, v: string): number => {
+  const x = Number(v);
+  return Number.isFinite(x) && x >= -1 && x <= 1 ? x : usage(`${flag} is a cosine, -1 … 1`);
+};
 const list = (v: string | undefined) =>
   v
     ?.split(',')
@@ -76,6 +82,9 @@ if (values.live) {
     store: new FileModelStore(join(homedir(), '.cache', 'visio-memoria', 'models')),
     people: list(values.people),
     heldOut: list(values['held-out']),
+    threshold:
+      values.threshold === undefined ? undefined : cosineArg('--threshold', values.threshold),
+    lower: values.lower === undefined ? undefined : cosineArg('--lower', values.lower),
     log: (m) => process.stderr.write(`${m}\n`),
   });
   console.log(JSON.stringify(report));

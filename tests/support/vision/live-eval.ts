@@ -13,6 +13,7 @@
  * even positions are known (first image enrolled), odd ones are strangers.
  * Every image not enrolled becomes one clip of 30 frames at 10 fps.
  */
+import { lowerFor } from '../../../src/lib/decision/decide.ts';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
@@ -48,6 +49,11 @@ interface LiveEvalOptions {
   clip?: ClipOptions;
   /** Memory threshold; default the model's shipped one. */
   threshold?: number;
+  /**
+   * The live vote's lower threshold ("Not sure" between it and `threshold`);
+   * default as the app sets it: the model's band kept below the threshold.
+   */
+  lower?: number;
   log?: (msg: string) => void;
 }
 
@@ -87,6 +93,8 @@ interface LiveReport extends LiveFigures {
   model: string;
   seed: number;
   thresholdCosine: number;
+  /** The live vote's lower threshold used. */
+  lowerCosine: number;
   known: string[];
   strangers: string[];
   unreadableFiles: number;
@@ -214,6 +222,9 @@ export async function evalLive(o: LiveEvalOptions): Promise<LiveReport> {
     maintenanceDelayMs: Infinity,
     locks: new InProcessLockManager(),
   });
+  // The two thresholds as the app sets them when it opens the memory (state/app.svelte.ts).
+  const lower = o.lower ?? lowerFor(info, threshold);
+  await db.setThreshold(threshold, lower);
   const { people, unreadable } = await personFolders(o.dir, o.people);
   const known = people.filter((_, i) => i % 2 === 0);
   const strangers = people.filter((_, i) => i % 2 === 1);
@@ -268,6 +279,7 @@ export async function evalLive(o: LiveEvalOptions): Promise<LiveReport> {
       model: info.id,
       seed: o.seed,
       thresholdCosine: threshold,
+      lowerCosine: lower,
       known: known.map((p) => p.name),
       strangers: strangers.map((p) => p.name),
       ...figures(clips, people.length),
