@@ -18,7 +18,12 @@ test('unknown → queued → labelled → recognised → visit recorded → offl
   // An unknown face: a box saying "Unknown", and exactly one face queued.
   await expectInView(page, ['Unknown']);
   await expect.poll(() => queueCount(page)).toBe(1);
-  await page.waitForTimeout(4000); // the tracker re-embeds every few seconds
+  // The tracker embeds the still face again every few seconds: two more
+  // embeddings of the same track queue nothing more.
+  const embedded = async () =>
+    Number(await page.getByTestId('live-status').getAttribute('data-embedded'));
+  const seen = await embedded();
+  await expect.poll(embedded, { timeout: 30_000 }).toBeGreaterThanOrEqual(seen + 2);
   expect(await queueCount(page)).toBe(1);
 
   await labelFirstGroup(page, 'Amy');

@@ -55,6 +55,8 @@ export class LiveState {
   lastFaces = $state.raw<LiveFace[]>([]);
   paused = $state(false);
   fps = $state(0);
+  /** Faces embedded (and so looked up in the memory) since the page opened. */
+  embedded = $state(0);
   visionStatus = $state<VisionStatus>('idle');
   visionError = $state<string | null>(null);
   model = $state.raw<EmbedderInfo | null>(null);
@@ -189,7 +191,10 @@ export class LiveState {
     this.detectMs = frame.detectMs;
     this.embedMs = frame.embedMs;
     const embedded = frame.faces.filter((f) => f.embedding);
-    if (embedded.length) await this.#recognise(embedded, nowMs);
+    if (embedded.length) {
+      await this.#recognise(embedded, nowMs);
+      this.embedded += embedded.length;
+    }
     frameSeen(this.#identities, frame.faces, nowMs);
     for (const f of embedded) {
       if (f.quality && !f.quality.ok) this.#gateWhy.set(f.trackId, f.quality.why);
