@@ -184,13 +184,17 @@ for (const engine of ENGINES) {
       console.log(`[engines] ${engine} (${s.version}): live ${fps} fps; ${JSON.stringify(env)}`);
       expect(fps).toBeGreaterThan(0);
 
+      // The service worker precaches the app and its models while the page runs.
+      // Off the live view meanwhile: in WebKit, on one thread, the live loop
+      // starved the install on a loaded machine (no controller after 90 s once).
+      await tab.goto('/#/people');
       await waitFor(
         'the service worker to control the page',
         () => tab.evaluate(() => navigator.serviceWorker?.controller?.state ?? 'none'),
         (st) => st === 'activated',
-        // Installing precaches the app and its models: slow on shared cores.
         90_000,
       );
+      await tab.goto('/#/live');
       const offline = await s.setOffline(true);
       if (!offline)
         console.log(`[engines] ${engine}: the driver cannot cut the network; reload online`);
