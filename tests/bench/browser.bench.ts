@@ -11,10 +11,10 @@
  *    path; an empty memory skips it). The build is `--mode e2e`, whose only
  *    difference is the workers' test hooks, used here to store those people.
  */
+import { freePort } from '../support/free-port.ts';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import type { Worker } from '@playwright/test';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { chromium, type Browser } from '@playwright/test';
@@ -28,17 +28,6 @@ import { latencyMs } from './vision.bench.ts';
 
 const run = promisify(execFile);
 const vite = join(repoRoot, 'node_modules', 'vite', 'bin', 'vite.js');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function serve(mode: 'dev' | 'preview'): Promise<{ origin: string; stop: () => void }> {
   const port = await freePort();

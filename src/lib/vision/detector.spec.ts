@@ -1,20 +1,11 @@
 /** The bundled UltraFace + landmark models on the real bbt images (onnxruntime-web, WASM). */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readBundledModel, readImage } from '../../../tests/support/vision/vision-node.ts';
+import { describe, expect, it } from 'vitest';
+import { readImage } from '../../../tests/support/vision/vision-node.ts';
+import { bundledLocatorForSpec } from '../../../tests/support/vision/locator.ts';
 import { bbtCrops, bbtGroups } from '../../../tests/fixtures/vision/bbt.ts';
 import { iou } from './box';
-import { FaceLocator } from './locator';
-import { wasmEnv } from './ort-session';
 
-let locator: FaceLocator;
-beforeAll(async () => {
-  locator = await FaceLocator.load(
-    await readBundledModel('fr_detect.onnx'),
-    await readBundledModel('fr_landmark.onnx'),
-    wasmEnv,
-  );
-});
-afterAll(() => locator.release());
+const loaded = bundledLocatorForSpec();
 
 describe('face detection on shared/faces/bbt', () => {
   it('finds exactly one face in each of the 40 crops, with five points inside it', async () => {
@@ -23,7 +14,7 @@ describe('face detection on shared/faces/bbt', () => {
     const counts: string[] = [];
     for (const c of crops) {
       const img = await readImage(c.path);
-      const faces = await locator.locate(img);
+      const faces = await loaded.locator.locate(img);
       if (faces.length !== 1) counts.push(`${c.path}: ${faces.length}`);
       for (const f of faces) {
         // The face fills most of a crop; its eyes are above its mouth.
@@ -45,7 +36,7 @@ describe('face detection on shared/faces/bbt', () => {
     const perPhoto: number[] = [];
     for (const path of bbtGroups()) {
       const img = await readImage(path);
-      const faces = await locator.detect(img);
+      const faces = await loaded.locator.detect(img);
       perPhoto.push(faces.length);
       for (const a of faces)
         for (const b of faces) if (a !== b) expect(iou(a, b)).toBeLessThan(0.3);
@@ -61,10 +52,10 @@ describe('face detection on shared/faces/bbt', () => {
 
   it('drops faces below the minimum size and finds a face cut by the frame edge', async () => {
     const img = await readImage(bbtGroups()[0]!);
-    const all = await locator.detect(img);
+    const all = await loaded.locator.detect(img);
     const side = (f: (typeof all)[number]) => Math.min(f.x2 - f.x1, f.y2 - f.y1);
     const minFacePx = Math.min(...all.map(side)) + 1;
-    const big = await locator.detect(img, { minFacePx });
+    const big = await loaded.locator.detect(img, { minFacePx });
     expect(big.length).toBeLessThan(all.length);
     expect(big.length).toBe(all.filter((f) => side(f) >= minFacePx).length);
     // Cut the photo through the middle of its leftmost face: it is still found, clipped to the frame.
@@ -78,7 +69,7 @@ describe('face detection on shared/faces/bbt', () => {
         y * w * 4,
       );
     }
-    const found = await locator.detect({ width: w, height: img.height, data: cut });
+    const found = await loaded.locator.detect({ width: w, height: img.height, data: cut });
     const edge = found.filter((d) => d.x1 === 0 && d.y1 < f.y2 && d.y2 > f.y1);
     expect(edge).toHaveLength(1);
   });

@@ -1,11 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readBundledModel, readImage } from '../../../tests/support/vision/vision-node.ts';
+import { describe, expect, it } from 'vitest';
+import { readImage } from '../../../tests/support/vision/vision-node.ts';
+import { bundledLocatorForSpec } from '../../../tests/support/vision/locator.ts';
 import { bbtCrops, bbtGroups } from '../../../tests/fixtures/vision/bbt.ts';
 import { renderFrame, type FramePlan } from '../../../tests/support/vision/live-clips.ts';
 import type { Point } from './align';
 import { createRgba, resize, type RgbaImage } from './image';
-import { FaceLocator, type LocatedFace } from './locator';
-import { wasmEnv } from './ort-session';
+import type { LocatedFace } from './locator';
 import {
   cropQuality,
   DEFAULT_GATE,
@@ -15,15 +15,7 @@ import {
   type CropQuality,
 } from './quality';
 
-let locator: FaceLocator;
-beforeAll(async () => {
-  locator = await FaceLocator.load(
-    await readBundledModel('fr_detect.onnx'),
-    await readBundledModel('fr_landmark.onnx'),
-    wasmEnv,
-  );
-});
-afterAll(() => locator.release());
+const loaded = bundledLocatorForSpec();
 
 function darken(img: RgbaImage, k: number): RgbaImage {
   const out = createRgba(img.width, img.height);
@@ -33,7 +25,7 @@ function darken(img: RgbaImage, k: number): RgbaImage {
 
 /** The largest face of an image and its quality. */
 async function measure(img: RgbaImage): Promise<CropQuality | null> {
-  const faces: LocatedFace[] = await locator.locate(img);
+  const faces: LocatedFace[] = await loaded.locator.locate(img);
   const f = faces.sort((a, b) => b.x2 - b.x1 - (a.x2 - a.x1))[0];
   if (!f) return null;
   return cropQuality(img, { box: f, score: f.score, five: f.five });
@@ -83,7 +75,7 @@ describe('the quality gate on the bbt crops and degraded copies', () => {
     const groups: CropQuality[] = [];
     for (const path of bbtGroups()) {
       const img = await readImage(path);
-      for (const f of await locator.locate(img))
+      for (const f of await loaded.locator.locate(img))
         groups.push(cropQuality(img, { box: f, score: f.score, five: f.five }));
     }
     const table = {

@@ -121,25 +121,6 @@ export function sharpness(g: GrayImage): number {
   return sq / n - m * m;
 }
 
-/** Grey variance over the centre (the contrast `focus` divides by). */
-function contrast(g: GrayImage): number {
-  const { x0, x1, y0, y1 } = centre(g);
-  let n = 0;
-  let sum = 0;
-  let sq = 0;
-  for (let y = y0; y < y1; y++) {
-    for (let x = x0; x < x1; x++) {
-      const v = g.data[y * g.width + x]!;
-      sum += v;
-      sq += v * v;
-      n++;
-    }
-  }
-  if (!n) return 0;
-  const m = sum / n;
-  return sq / n - m * m;
-}
-
 /** 2×2 box downsampling (averages sensor noise away, keeps edges). */
 function halve(g: GrayImage): GrayImage {
   const width = g.width >> 1;
@@ -173,24 +154,34 @@ export function focus(img: RgbaImage, five: readonly Point[]): number {
   const eyes = le && re ? Math.hypot(re[0] - le[0], re[1] - le[1]) : TEMPLATE_EYES;
   const size = Math.max(32, Math.min(112, Math.round((112 * eyes) / TEMPLATE_EYES)));
   const g = halve(toGray(alignFace(img, five, size)));
-  return sharpness(g) / Math.max(1, contrast(g));
+  return sharpness(g) / Math.max(1, centreStats(g).variance);
 }
 
-/** Mean grey level and the share of clipped pixels over the centre. */
-export function exposure(g: GrayImage): { brightness: number; clipped: number } {
+/** Over the centre: mean grey level, grey variance, and the share of clipped pixels. */
+function centreStats(g: GrayImage): { mean: number; variance: number; clipped: number } {
   const { x0, x1, y0, y1 } = centre(g);
   let n = 0;
   let sum = 0;
+  let sq = 0;
   let clip = 0;
   for (let y = y0; y < y1; y++) {
     for (let x = x0; x < x1; x++) {
       const v = g.data[y * g.width + x]!;
       sum += v;
+      sq += v * v;
       if (v <= 5 || v >= 250) clip++;
       n++;
     }
   }
-  return n ? { brightness: sum / n, clipped: clip / n } : { brightness: 0, clipped: 1 };
+  if (!n) return { mean: 0, variance: 0, clipped: 1 };
+  const mean = sum / n;
+  return { mean, variance: sq / n - mean * mean, clipped: clip / n };
+}
+
+/** Mean grey level and the share of clipped pixels over the centre. */
+export function exposure(g: GrayImage): { brightness: number; clipped: number } {
+  const { mean, clipped } = centreStats(g);
+  return { brightness: mean, clipped };
 }
 
 /** Yaw (nose offset / eye distance, signed) and roll (degrees) from the five points. */

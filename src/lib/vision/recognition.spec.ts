@@ -24,6 +24,17 @@ const HELD_OUT_UPPER = 0.208;
 const HELD_OUT_ACCURACY = 0.989;
 
 const service = new VisionService(wasmEnv, nodeModelSource());
+
+/** Every unordered pair of crops: their cosine, and whether they show one person. */
+function allPairs(of: ReadonlyArray<{ person: string; e: Float32Array }>) {
+  const pairs: { cos: number; same: boolean }[] = [];
+  for (let i = 0; i < of.length; i++) {
+    for (let j = i + 1; j < of.length; j++) {
+      pairs.push({ cos: cosine(of[i]!.e, of[j]!.e), same: of[i]!.person === of[j]!.person });
+    }
+  }
+  return pairs;
+}
 const items: { person: string; e: Float32Array; crop: RgbaImage }[] = [];
 
 beforeAll(async () => {
@@ -43,15 +54,7 @@ describe('bundled embedder on shared/faces/bbt', () => {
   });
 
   it('same-person pairs are closer than different-person pairs (accuracy at the shipped threshold, AUC)', () => {
-    const pairs = [];
-    for (let i = 0; i < items.length; i++) {
-      for (let j = i + 1; j < items.length; j++) {
-        pairs.push({
-          cos: cosine(items[i]!.e, items[j]!.e),
-          same: items[i]!.person === items[j]!.person,
-        });
-      }
-    }
+    const pairs = allPairs(items);
     const threshold = getEmbedderSpec(BUNDLED_EMBEDDER_ID)!.thresholdCosine;
     expect(threshold).toBe(0.314);
     const m = pairsMetrics(pairs, threshold);
@@ -72,15 +75,7 @@ describe('bundled embedder on shared/faces/bbt', () => {
       names.map((n) => items.filter((i) => i.person === n).map((i) => i.e));
     const cal = calibrate(byPerson(tunedOn));
     const test = items.filter((i) => heldOut.includes(i.person));
-    const pairs = [];
-    for (let i = 0; i < test.length; i++) {
-      for (let j = i + 1; j < test.length; j++) {
-        pairs.push({
-          cos: cosine(test[i]!.e, test[j]!.e),
-          same: test[i]!.person === test[j]!.person,
-        });
-      }
-    }
+    const pairs = allPairs(test);
     const m = pairsMetrics(pairs, cal.upper);
     expect(cal.separable).toBe(true);
     expect(m.pairs).toBe(190);

@@ -2,9 +2,9 @@
  * The three drivers behind engine.ts. Each session starts with a fresh,
  * throw-away profile and the first-start introduction skipped.
  */
+import { freePort } from '../../../support/free-port';
 import { chromium, type BrowserContext, type Page } from '@playwright/test';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import puppeteer, { type Browser as PBrowser, type Page as PPage } from 'puppeteer-core';
 import { Builder, By, type WebDriver } from 'selenium-webdriver';
 import { baseFlags, chromiumPath } from '../app';
@@ -141,17 +141,6 @@ async function launchFirefox(baseURL: string): Promise<EngineSession> {
 }
 
 // ── WebKitGTK (selenium-webdriver → WebKitWebDriver → MiniBrowser, under xvfb) ─
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function launchWebKit(baseURL: string): Promise<EngineSession> {
   const port = await freePort();
