@@ -4,6 +4,11 @@ import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { VitePWA } from 'vite-plugin-pwa';
 import { bundledModels } from './scripts/models-plugin.ts';
 import { CSP_HEADER } from './src/lib/privacy/csp.ts';
+import {
+  ORT_WEBGPU_CACHE,
+  ORT_WEBGPU_FILES,
+  ORT_WEBGPU_GLOB,
+} from './src/lib/vision/ort-runtime.ts';
 
 /**
  * ONNX Runtime (and FAISS) use threads only when the page is cross-origin
@@ -100,6 +105,16 @@ export default defineConfig(({ mode }) => ({
       },
       workbox: {
         globPatterns: ['**/*.{js,mjs,css,html,svg,png,ico,wasm,onnx,webmanifest}'],
+        // ORT's WebGPU build (28 MB) only where WebGPU is used: not precached, but kept
+        // once fetched (src/lib/vision/ort-runtime.ts), and answered from there first.
+        globIgnores: ['**/node_modules/**/*', ORT_WEBGPU_GLOB],
+        runtimeCaching: [
+          {
+            urlPattern: ORT_WEBGPU_FILES,
+            handler: 'CacheFirst',
+            options: { cacheName: ORT_WEBGPU_CACHE, cacheableResponse: { statuses: [200] } },
+          },
+        ],
         maximumFileSizeToCacheInBytes: PRECACHE_MAX_BYTES,
         navigateFallback: 'index.html',
         clientsClaim: true,
