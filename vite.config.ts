@@ -3,6 +3,7 @@ import { defineConfig, type Plugin } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { VitePWA } from 'vite-plugin-pwa';
 import { bundledModels } from './scripts/models-plugin.ts';
+import { precompress } from './scripts/precompress-plugin.ts';
 import { CSP_HEADER } from './src/lib/privacy/csp.ts';
 import {
   ORT_WEBGPU_CACHE,
@@ -122,6 +123,7 @@ export default defineConfig(({ mode }) => ({
         cleanupOutdatedCaches: true,
       },
     }),
+    precompress(), // after VitePWA: sw.js is compressed too
   ],
   server: { host: '127.0.0.1', port: 5173, strictPort: true },
   preview: { host: '127.0.0.1', port: 4173, strictPort: true },
