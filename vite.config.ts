@@ -117,6 +117,10 @@ export default defineConfig(({ mode }) => ({
           },
         ],
         maximumFileSizeToCacheInBytes: PRECACHE_MAX_BYTES,
+        // Versioned paths (Vite's hashed assets/, the models' models/<sha256>/): the install
+        // may take them from the HTTP cache, where the page's own fetches just put them,
+        // instead of downloading them again (the models were fetched twice on a first visit).
+        dontCacheBustURLsMatching: /^(?:assets\/|models\/[0-9a-f]{8}\/)/,
         navigateFallback: 'index.html',
         clientsClaim: true,
         skipWaiting: true,
