@@ -3,7 +3,13 @@ import { defineConfig, type Plugin } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { VitePWA } from 'vite-plugin-pwa';
 import { bundledModels } from './scripts/models-plugin.ts';
+import { precompress } from './scripts/precompress-plugin.ts';
 import { CSP_HEADER } from './src/lib/privacy/csp.ts';
+import {
+  ORT_WEBGPU_CACHE,
+  ORT_WEBGPU_FILES,
+  ORT_WEBGPU_GLOB,
+} from './src/lib/vision/ort-runtime.ts';
 
 /**
  * ONNX Runtime (and FAISS) use threads only when the page is cross-origin
@@ -100,13 +106,28 @@ export default defineConfig(({ mode }) => ({
       },
       workbox: {
         globPatterns: ['**/*.{js,mjs,css,html,svg,png,ico,wasm,onnx,webmanifest}'],
+        // ORT's WebGPU build (28 MB) only where WebGPU is used: not precached, but kept
+        // once fetched (src/lib/vision/ort-runtime.ts), and answered from there first.
+        globIgnores: ['**/node_modules/**/*', ORT_WEBGPU_GLOB],
+        runtimeCaching: [
+          {
+            urlPattern: ORT_WEBGPU_FILES,
+            handler: 'CacheFirst',
+            options: { cacheName: ORT_WEBGPU_CACHE, cacheableResponse: { statuses: [200] } },
+          },
+        ],
         maximumFileSizeToCacheInBytes: PRECACHE_MAX_BYTES,
+        // Versioned paths (Vite's hashed assets/, the models' models/<sha256>/): the install
+        // may take them from the HTTP cache, where the page's own fetches just put them,
+        // instead of downloading them again (the models were fetched twice on a first visit).
+        dontCacheBustURLsMatching: /^(?:assets\/|models\/[0-9a-f]{8}\/)/,
         navigateFallback: 'index.html',
         clientsClaim: true,
         skipWaiting: true,
         cleanupOutdatedCaches: true,
       },
     }),
+    precompress(), // after VitePWA: sw.js is compressed too
   ],
   server: { host: '127.0.0.1', port: 5173, strictPort: true },
   preview: { host: '127.0.0.1', port: 4173, strictPort: true },

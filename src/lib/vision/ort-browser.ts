@@ -5,30 +5,46 @@
  * wasmPaths is set explicitly from `?url` imports: without it, ORT's thread
  * workers load the app chunk after bundling and multithreading hangs under
  * COOP/COEP (FACTS.md). Never use ort.env.wasm.proxy; we are already in a worker.
+ *
+ * Which WebAssembly build it points at (ort-runtime.ts): the plain one
+ * (precached) unless this worker will use WebGPU, which needs the JSEP build.
  */
 import * as ort from 'onnxruntime-web';
-import wasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.jsep.wasm?url';
-import mjsUrl from 'onnxruntime-web/ort-wasm-simd-threaded.jsep.mjs?url';
+import webgpuWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.jsep.wasm?url';
+import webgpuMjsUrl from 'onnxruntime-web/ort-wasm-simd-threaded.jsep.mjs?url';
+import plainWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.wasm?url';
+import plainMjsUrl from 'onnxruntime-web/ort-wasm-simd-threaded.mjs?url';
 import type { RgbaImage } from './image';
 import { CacheStorageStore, fetchModel, type ModelStore } from './model-store';
 import type { ModelFiles, Provider, SessionEnv } from './ort-session';
+import { chooseOrtBuild, keepOrtBuildOffline, providersFor, type OrtBuild } from './ort-runtime';
 import { bundledUrl, type BundledFile } from './registry';
 import { wasmThreadsUsable } from '../platform/capabilities';
 import type { ModelSource } from './service';
 
-let configured = false;
+let loaded: OrtBuild | undefined;
 
 /**
- * Threads only with SharedArrayBuffer (see platform/capabilities.ts); else one,
- * without ORT's warning. `maxThreads` 1: no thread workers at all (the page's
- * second start after a first one hung, see state/vision-start.ts).
+ * Points ORT at `want` unless this worker already chose (ORT loads its
+ * WebAssembly once); returns the build in use. Threads only with
+ * SharedArrayBuffer (see platform/capabilities.ts); else one, without ORT's
+ * warning. `maxThreads` 1: no thread workers at all (the page's second start
+ * after a first one hung, see workers/start-deadline.ts).
  */
-function configureWasm(maxThreads = 4): void {
-  if (configured) return;
-  configured = true;
-  ort.env.wasm.wasmPaths = { mjs: mjsUrl, wasm: wasmUrl };
+function configureWasm(want: OrtBuild, maxThreads = 4): OrtBuild {
+  if (loaded) return loaded;
+  loaded = want;
+  const [mjs, wasm] =
+    want === 'webgpu' ? [webgpuMjsUrl, webgpuWasmUrl] : [plainMjsUrl, plainWasmUrl];
+  ort.env.wasm.wasmPaths = { mjs, wasm };
   const cores = globalThis.navigator?.hardwareConcurrency ?? 1;
   ort.env.wasm.numThreads = wasmThreadsUsable() ? Math.max(1, Math.min(maxThreads, 4, cores)) : 1;
+  if (want === 'webgpu' && globalThis.caches) {
+    // Not precached: kept for offline use here, in the background (a failure only costs offline).
+    const urls = [mjs, wasm].map((u) => new URL(u, globalThis.location?.href).href);
+    void keepOrtBuildOffline(globalThis.caches, urls).catch(() => undefined);
+  }
+  return loaded;
 }
 
 type Adapter = { isFallbackAdapter?: boolean; info?: { isFallbackAdapter?: boolean } };
@@ -57,20 +73,25 @@ async function hasWebGpu(allowFallback = false): Promise<boolean> {
 /**
  * The session environment of the app: WebGPU first when there is an adapter,
  * WASM as the fallback (or `force` one provider, e.g. from a setting or a test).
+ * `opts.build` overrides the ORT build the worker loads (see buildForEveryProvider).
  */
 export async function browserSessionEnv(
   onFallback: SessionEnv['onFallback'],
   force?: Provider,
   maxThreads?: number,
+  opts: { build?: OrtBuild } = {},
 ): Promise<SessionEnv> {
-  configureWasm(maxThreads);
-  const providers: Provider[] = force
-    ? [force]
-    : (await hasWebGpu())
-      ? ['webgpu', 'wasm']
-      : ['wasm'];
-  if (force === 'webgpu') providers.push('wasm');
-  return { ort, providers, onFallback };
+  const webgpu = force === undefined ? await hasWebGpu() : false;
+  const build = configureWasm(opts.build ?? chooseOrtBuild(force, webgpu), maxThreads);
+  return { ort, providers: providersFor(build, force, webgpu), onFallback };
+}
+
+/**
+ * The build for a worker that runs WASM and then WebGPU (the device check):
+ * WebGPU's wherever there is an adapter, a software one included.
+ */
+export async function buildForEveryProvider(): Promise<OrtBuild> {
+  return (await hasWebGpu(true)) ? 'webgpu' : 'wasm';
 }
 
 async function fetchBytes(url: string): Promise<Uint8Array> {

@@ -115,3 +115,41 @@ describe('VisionService.embedAll', () => {
     expect(await service.embedAll(group, 2)).toHaveLength(2);
   });
 });
+
+describe('VisionService.init', () => {
+  it('asks for the three bundled files before opening a session, each once', async () => {
+    const source = nodeModelSource();
+    const asked: string[] = [];
+    let sessionsBefore = -1;
+    const counting = {
+      ...source,
+      bundled: (file: Parameters<typeof source.bundled>[0]) => {
+        asked.push(file);
+        if (asked.length === 3) sessionsBefore = opened;
+        return source.bundled(file);
+      },
+    };
+    let opened = 0;
+    const env = {
+      ...wasmEnv,
+      ort: {
+        ...wasmEnv.ort,
+        InferenceSession: {
+          create: (...args: Parameters<typeof wasmEnv.ort.InferenceSession.create>) => {
+            opened++;
+            return wasmEnv.ort.InferenceSession.create(...args);
+          },
+        },
+      } as typeof wasmEnv.ort,
+    };
+    const s = new VisionService(env, counting);
+    try {
+      await s.init();
+      expect([...asked].sort()).toEqual(['fr_detect.onnx', 'fr_feature.onnx', 'fr_landmark.onnx']);
+      expect(sessionsBefore).toBe(0);
+      expect(opened).toBe(3);
+    } finally {
+      await s.release();
+    }
+  });
+});

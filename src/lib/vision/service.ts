@@ -98,17 +98,42 @@ export class VisionService {
     this.#tracker = new FaceTracker(opts.tracker);
   }
 
-  /** Loads the bundled detector, landmarks and embedder. */
+  /**
+   * Loads the bundled detector, landmarks and embedder. The three files are
+   * fetched at once (the embedder's 4.9 MB used to wait for the locator's
+   * sessions: ~150 ms of a warm start); the sessions still open one by one,
+   * since ORT initialises a backend on its first session and two first
+   * sessions at once (WASM and WebGPU) race that.
+   */
   async init(): Promise<EmbedderInfo> {
+    const embedderFile = getEmbedderSpec(BUNDLED_EMBEDDER_ID)?.source;
+    if (!this.#embedder && embedderFile?.kind === 'bundled') this.#prefetch(embedderFile.file);
     if (!this.#locator) {
-      this.#locator = await FaceLocator.load(
-        await this.source.bundled('fr_detect.onnx'),
-        await this.source.bundled('fr_landmark.onnx'),
-        this.#locatorEnv(),
-      );
+      const [detect, landmark] = await Promise.all([
+        this.#bundled('fr_detect.onnx'),
+        this.#bundled('fr_landmark.onnx'),
+      ]);
+      this.#locator = await FaceLocator.load(detect, landmark, this.#locatorEnv());
     }
     if (!this.#embedder) await this.useEmbedder(BUNDLED_EMBEDDER_ID);
     return this.info()!;
+  }
+
+  /** Bundled files being fetched ahead of their use (init), taken by #bundled. */
+  readonly #prefetched = new Map<BundledFile, Promise<ModelFiles>>();
+
+  #prefetch(file: BundledFile): void {
+    if (this.#prefetched.has(file)) return;
+    const p = this.source.bundled(file);
+    p.catch(() => undefined); // reported when taken
+    this.#prefetched.set(file, p);
+  }
+
+  #bundled(file: BundledFile): Promise<ModelFiles> {
+    const p = this.#prefetched.get(file);
+    this.#prefetched.delete(file);
+    // A prefetch that failed is tried once more (init again after an error): the error then is current.
+    return p ? p.catch(() => this.source.bundled(file)) : this.source.bundled(file);
   }
 
   #locatorEnv(): SessionEnv {
@@ -235,7 +260,7 @@ export class VisionService {
     const signal = opts.signal ? AbortSignal.any([opts.signal, load.signal]) : load.signal;
     const files =
       spec.source.kind === 'bundled'
-        ? await this.source.bundled(spec.source.file)
+        ? await this.#bundled(spec.source.file)
         : await this.source.remote(spec.source.url, { ...opts, signal });
     signal.throwIfAborted();
     const next = await Embedder.load(spec, files, this.env);

@@ -8,7 +8,7 @@ import { loadFaiss } from '../faiss';
 import { deviceInfo } from '../diagnostics/device-info';
 import { faissSelfTest } from '../diagnostics/faiss-self-test';
 import { modelSelfTest, type ModelLayout } from '../diagnostics/model-self-test';
-import { browserSessionEnv } from '../vision/ort-browser';
+import { browserSessionEnv, buildForEveryProvider } from '../vision/ort-browser';
 import { exposeWorker } from './worker-boundary';
 
 const api = {
@@ -22,9 +22,12 @@ const api = {
   /**
    * WebGPU is forced (with WASM after it, so a failure says why), and a
    * fallback adapter counts: the question is whether the path works here.
+   * Both providers run in this one worker, so it loads ORT's WebGPU build
+   * wherever there is an adapter (ORT keeps the build its first session loaded).
    */
   async modelSelfTest(layout: ModelLayout, provider: 'wasm' | 'webgpu') {
-    const env = await browserSessionEnv(() => undefined, provider);
+    const build = await buildForEveryProvider();
+    const env = await browserSessionEnv(() => undefined, provider, undefined, { build });
     return modelSelfTest(env, layout, provider);
   },
 };
