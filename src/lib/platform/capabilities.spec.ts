@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { capabilities, capability, wasmThreadsUsable, type Environment } from './capabilities';
+import {
+  capabilities,
+  capability,
+  modelRuntimeMissing,
+  wasmThreadsUsable,
+  type Environment,
+} from './capabilities';
 
 const fn = () => undefined;
+/** A WebAssembly that validates what it is given, as every tested engine's does for the probe. */
+const wasm = { validate: (b: Uint8Array<ArrayBuffer>) => WebAssembly.validate(b) };
 
 /** The three engines as seen on this machine (README, "Engines"). */
 const chromium: Environment = {
@@ -9,6 +17,7 @@ const chromium: Environment = {
   crossOriginIsolated: true,
   SharedArrayBuffer: ArrayBuffer,
   OffscreenCanvas: fn,
+  WebAssembly: wasm,
   showDirectoryPicker: fn,
   onbeforeinstallprompt: null,
 };
@@ -17,11 +26,13 @@ const firefox: Environment = {
   crossOriginIsolated: true,
   SharedArrayBuffer: ArrayBuffer,
   OffscreenCanvas: fn,
+  WebAssembly: wasm,
 };
 const webkit: Environment = {
   navigator: { locks: {}, storage: {} },
   crossOriginIsolated: true,
   OffscreenCanvas: fn,
+  WebAssembly: wasm,
 };
 
 const missing = (env: Environment) =>
@@ -63,5 +74,27 @@ describe('capabilities', () => {
     expect(capability('webLocks', {}).effect).toMatch(/one tab only/);
     expect(capability('directoryPicker', {}).effect).toMatch(/zip/);
     expect(new Set(all.map((c) => c.effect)).size).toBe(all.length);
+  });
+
+  it('the models need WebAssembly SIMD and OffscreenCanvas: a browser without says which (Safari before 16.4)', () => {
+    for (const env of [chromium, firefox, webkit]) expect(modelRuntimeMissing(env)).toEqual([]);
+    // Safari 15: WebAssembly without SIMD, no OffscreenCanvas.
+    const safari15: Environment = {
+      ...webkit,
+      OffscreenCanvas: undefined,
+      WebAssembly: { validate: () => false },
+    };
+    expect(modelRuntimeMissing(safari15)).toEqual(['WebAssembly SIMD', 'OffscreenCanvas']);
+    expect(capability('wasmSimd', safari15).effect).toMatch(/16\.4/);
+    // A validate that throws counts as no SIMD, not as a crash.
+    const throwing: Environment = {
+      ...chromium,
+      WebAssembly: {
+        validate: () => {
+          throw new Error('x');
+        },
+      },
+    };
+    expect(modelRuntimeMissing(throwing)).toEqual(['WebAssembly SIMD']);
   });
 });

@@ -11,6 +11,7 @@ type CapabilityId =
   | 'persist'
   | 'directoryPicker'
   | 'offscreenCanvas'
+  | 'wasmSimd'
   | 'installPrompt'
   | 'webgpu'
   | 'wasmThreads'
@@ -35,6 +36,7 @@ export interface Environment {
   crossOriginIsolated?: boolean;
   SharedArrayBuffer?: unknown;
   OffscreenCanvas?: unknown;
+  WebAssembly?: { validate?: (bytes: Uint8Array<ArrayBuffer>) => boolean };
   showDirectoryPicker?: unknown;
   onbeforeinstallprompt?: unknown;
 }
@@ -47,6 +49,36 @@ export interface Environment {
  */
 export function wasmThreadsUsable(env: Environment = globalThis as Environment): boolean {
   return env.crossOriginIsolated === true && typeof env.SharedArrayBuffer === 'function';
+}
+
+/**
+ * The smallest module with a SIMD instruction (v128.const, i8x16.popcnt), as
+ * wasm-feature-detect checks it: ONNX Runtime Web ships SIMD builds only.
+ */
+const SIMD_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15,
+  253, 98, 11,
+]);
+
+function wasmSimd(env: Environment): boolean {
+  try {
+    return env.WebAssembly?.validate?.(SIMD_PROBE) === true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * What the face models cannot run without, here: WebAssembly SIMD (ONNX
+ * Runtime Web's only builds) and OffscreenCanvas (the vision worker reads
+ * camera frames through it). Both arrived in Safari 16.4 (iPadOS 16.4); Chrome
+ * and Firefox have had them since 2021–2022. Empty where the models can run.
+ */
+export function modelRuntimeMissing(env: Environment = globalThis as Environment): string[] {
+  const missing: string[] = [];
+  if (!wasmSimd(env)) missing.push('WebAssembly SIMD');
+  if (typeof env.OffscreenCanvas !== 'function') missing.push('OffscreenCanvas');
+  return missing;
 }
 
 export function capabilities(env: Environment = globalThis as Environment): Capability[] {
@@ -79,8 +111,15 @@ export function capabilities(env: Environment = globalThis as Environment): Capa
       'offscreenCanvas',
       'OffscreenCanvas',
       typeof env.OffscreenCanvas === 'function',
-      'Face pictures are cut and encoded off the page, in the vision worker.',
-      'Face pictures cannot be made in the worker: faces are recognised, but new ones cannot be queued with a picture.',
+      'Camera frames are read and face pictures encoded off the page, in the vision worker.',
+      'The vision worker cannot read camera frames: faces are not recognised here (Safari and iPadOS 16.4 or later have it). People, visits and backups still work.',
+    ],
+    [
+      'wasmSimd',
+      'WebAssembly SIMD',
+      wasmSimd(env),
+      'The face models run on WebAssembly with SIMD.',
+      'The face models cannot run here (ONNX Runtime needs SIMD: Safari and iPadOS 16.4 or later, Chrome 91, Firefox 89). People, visits and backups still work.',
     ],
     [
       'installPrompt',

@@ -19,7 +19,7 @@ import { CacheStorageStore, fetchModel, type ModelStore } from './model-store';
 import type { ModelFiles, Provider, SessionEnv } from './ort-session';
 import { chooseOrtBuild, keepOrtBuildOffline, providersFor, type OrtBuild } from './ort-runtime';
 import { bundledUrl, type BundledFile } from './registry';
-import { wasmThreadsUsable } from '../platform/capabilities';
+import { modelRuntimeMissing, wasmThreadsUsable } from '../platform/capabilities';
 import type { ModelSource } from './service';
 
 let loaded: OrtBuild | undefined;
@@ -81,6 +81,12 @@ export async function browserSessionEnv(
   maxThreads?: number,
   opts: { build?: OrtBuild } = {},
 ): Promise<SessionEnv> {
+  const missing = modelRuntimeMissing();
+  if (missing.length) {
+    throw new Error(
+      `This browser cannot run the face models: it lacks ${missing.join(' and ')} (Safari and iPadOS 16.4 or later, current Chrome, Edge and Firefox have them). People, visits and backups still work.`,
+    );
+  }
   const webgpu = force === undefined ? await hasWebGpu() : false;
   const build = configureWasm(opts.build ?? chooseOrtBuild(force, webgpu), maxThreads);
   return { ort, providers: providersFor(build, force, webgpu), onFallback };
