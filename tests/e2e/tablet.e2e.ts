@@ -12,47 +12,16 @@ import type { Page } from '@playwright/test';
 import { expect, newProfileDir, test } from './support/app';
 import { bbt } from './support/paths';
 import { expectInView, labelFirstGroup } from './support/story';
+import {
+  cameraLayoutInPage,
+  pictureProblems,
+  smallTargetsInPage,
+  TOUCH_PX,
+} from './support/tablet';
 
 const shots = join('test-results', 'tablet');
-const TOUCH_PX = 44;
 
-/**
- * Visible controls smaller than 44×44. A checkbox or radio counts with the
- * label around it (the label is what a finger taps); controls scrolled out of
- * the page (the skip link until focused) are not on screen.
- */
-async function smallTargets(page: Page): Promise<string[]> {
-  return page.evaluate((min) => {
-    const sel =
-      'a[href], button, input:not([type=hidden]), select, textarea, summary, [role=button], [tabindex]:not([tabindex="-1"])';
-    const out: string[] = [];
-    for (const el of document.querySelectorAll<HTMLElement>(sel)) {
-      const style = getComputedStyle(el);
-      if (style.visibility === 'hidden' || style.display === 'none') continue;
-      let target: HTMLElement = el;
-      if (el instanceof HTMLInputElement && ['checkbox', 'radio'].includes(el.type)) {
-        target = el.closest('label') ?? el;
-      }
-      // A file input hidden behind its styled label: the label is the target.
-      if (el instanceof HTMLInputElement && el.type === 'file' && el.labels?.[0]) {
-        const r0 = el.getBoundingClientRect();
-        if (r0.width <= 1 || r0.height <= 1) target = el.labels[0];
-      }
-      const r = target.getBoundingClientRect();
-      if (r.width === 0 && r.height === 0) continue;
-      if (r.right <= 0) continue;
-      if (el.closest('.visually-hidden')) continue;
-      if (r.width < min - 0.5 || r.height < min - 0.5) {
-        const name = (el.getAttribute('aria-label') ?? el.textContent ?? '').trim().slice(0, 40);
-        const id = el.dataset.testid ? `[${el.dataset.testid}]` : '';
-        out.push(
-          `${el.tagName.toLowerCase()}${id} "${name}" ${Math.round(r.width)}×${Math.round(r.height)}`,
-        );
-      }
-    }
-    return out;
-  }, TOUCH_PX);
-}
+const smallTargets = (page: Page) => page.evaluate(smallTargetsInPage, TOUCH_PX);
 
 async function rect(page: Page, testId: string) {
   const box = await page.getByTestId(testId).boundingBox();
@@ -111,12 +80,8 @@ test('tablet portrait and landscape: the live view uses the screen; every contro
         0.35 * viewport.width * viewport.height,
       );
     }
-    // The overlay boxes sit on the picture: every face box inside the stage.
-    for (const box of await page.getByTestId('face-box').all()) {
-      const b = (await box.boundingBox())!;
-      expect(b.x).toBeGreaterThanOrEqual(stage.x - 1);
-      expect(b.x + b.width).toBeLessThanOrEqual(stage.x + stage.width + 1);
-    }
+    // The overlay boxes sit on the picture: the picture rectangle is the video as shown.
+    expect(pictureProblems(await page.evaluate(cameraLayoutInPage)), label).toEqual([]);
 
     for (const [view, path, ready] of [
       ['live', '/#/live', 'live-status'],

@@ -21,6 +21,10 @@ export interface EngineTab {
   evaluate<T, A = undefined>(fn: (arg: A) => T | Promise<T>, arg?: A): Promise<Awaited<T>>;
   /** Another tab of the same browser profile. */
   newTab(path: string): Promise<EngineTab>;
+  /** Sets the page's viewport (innerWidth × innerHeight) to this size in CSS pixels. */
+  resize(width: number, height: number): Promise<void>;
+  /** A PNG of the viewport, written to `file`. */
+  screenshot(file: string): Promise<void>;
 }
 
 export interface EngineSession {

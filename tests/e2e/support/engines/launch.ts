@@ -5,6 +5,7 @@
 import { freePort } from '../../../support/free-port';
 import { chromium, type BrowserContext, type Page } from '@playwright/test';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import puppeteer, { type Browser as PBrowser, type Page as PPage } from 'puppeteer-core';
 import { Builder, By, type WebDriver } from 'selenium-webdriver';
 import { baseFlags, chromiumPath } from '../app';
@@ -29,6 +30,25 @@ export async function launchEngine(engine: EngineName, baseURL: string): Promise
 
 // ── Chromium (Playwright, as the other e2e tests) ───────────────────────────
 
+/** A Playwright page as an EngineTab (paths resolve against the context's baseURL). */
+export function playwrightTab(page: Page): EngineTab {
+  return {
+    goto: async (path) => void (await page.goto(path)),
+    reload: async () => void (await page.reload()),
+    click: (sel) => page.locator(sel).first().click(),
+    fill: (sel, text) => page.locator(sel).first().fill(text),
+    upload: (sel, file) => page.locator(sel).first().setInputFiles(file),
+    evaluate: (fn, arg) => page.evaluate(fn as never, arg) as never,
+    newTab: async (path) => {
+      const p = await page.context().newPage();
+      await p.goto(path);
+      return playwrightTab(p);
+    },
+    resize: (width, height) => page.setViewportSize({ width, height }),
+    screenshot: async (file) => void (await page.screenshot({ path: file })),
+  };
+}
+
 async function launchChromium(baseURL: string): Promise<EngineSession> {
   const browser = await chromium.launch({
     executablePath: chromiumPath,
@@ -43,25 +63,12 @@ async function launchChromium(baseURL: string): Promise<EngineSession> {
   await context.addInitScript(ONBOARDED);
   const errors: string[] = [];
   context.on('weberror', (e) => errors.push(e.error().message));
-  const tab = (page: Page): EngineTab => ({
-    goto: async (path) => void (await page.goto(path)),
-    reload: async () => void (await page.reload()),
-    click: (sel) => page.locator(sel).first().click(),
-    fill: (sel, text) => page.locator(sel).first().fill(text),
-    upload: (sel, file) => page.locator(sel).first().setInputFiles(file),
-    evaluate: (fn, arg) => page.evaluate(fn as never, arg) as never,
-    newTab: async (path) => {
-      const p = await context.newPage();
-      await p.goto(path);
-      return tab(p);
-    },
-  });
   const page = await context.newPage();
   page.on('console', (m) => m.type() === 'error' && errors.push(`console: ${m.text()}`));
   return {
     engine: 'chromium',
     version: browser.version(),
-    tab: tab(page),
+    tab: playwrightTab(page),
     errors,
     collectsErrors: true,
     setOffline: async (offline: boolean) => {
@@ -118,6 +125,8 @@ async function launchFirefox(baseURL: string): Promise<EngineSession> {
       await p.goto(url(path));
       return tab(p);
     },
+    resize: (width, height) => page.setViewport({ width, height }),
+    screenshot: async (file) => void (await page.screenshot({ path: file as `${string}.png` })),
   });
   const page = (await browser.pages())[0] ?? (await browser.newPage());
   await prepare(page);
@@ -145,10 +154,15 @@ async function launchFirefox(baseURL: string): Promise<EngineSession> {
 async function launchWebKit(baseURL: string): Promise<EngineSession> {
   const port = await freePort();
   // -a: a free display number; the driver starts MiniBrowser on that display.
-  const driverProc: ChildProcess = spawn('xvfb-run', ['-a', WEBKIT_DRIVER, `--port=${port}`], {
-    stdio: 'ignore',
-    detached: true,
-  });
+  const driverProc: ChildProcess = spawn(
+    'xvfb-run',
+    // A screen that fits a tablet held either way (xvfb-run's default is 1280×1024).
+    ['-a', '-s', '-screen 0 1600x1400x24', WEBKIT_DRIVER, `--port=${port}`],
+    {
+      stdio: 'ignore',
+      detached: true,
+    },
+  );
   const stopDriver = () => {
     try {
       if (driverProc.pid) process.kill(-driverProc.pid, 'SIGTERM');
@@ -241,6 +255,35 @@ async function launchWebKit(baseURL: string): Promise<EngineSession> {
       current = await driver.getWindowHandle();
       await driver.get(url(path));
       return tab(current);
+    },
+    resize: async (width, height) => {
+      await on(handle);
+      // WebDriver sizes the window; the viewport is smaller by the browser's
+      // own frame, measured and added (twice: a toolbar may wrap).
+      for (let i = 0; i < 3; i++) {
+        const inner = (await driver.executeScript(
+          'return [window.innerWidth, window.innerHeight];',
+        )) as [number, number];
+        if (inner[0] === width && inner[1] === height) return;
+        const rect = await driver.manage().window().getRect();
+        await driver
+          .manage()
+          .window()
+          .setRect({
+            width: rect.width + width - inner[0],
+            height: rect.height + height - inner[1],
+          });
+        await new Promise((r) => setTimeout(r, 300));
+      }
+      const got = (await driver.executeScript(
+        'return [window.innerWidth, window.innerHeight];',
+      )) as [number, number];
+      if (got[0] !== width || got[1] !== height)
+        throw new Error(`WebKit viewport ${got.join('×')}, not ${width}×${height}`);
+    },
+    screenshot: async (file) => {
+      await on(handle);
+      writeFileSync(file, Buffer.from(await driver.takeScreenshot(), 'base64'));
     },
   });
   const caps = await driver.getCapabilities();
