@@ -203,7 +203,6 @@ export class FaceDatabase {
     personId: number,
     days?: number,
     nowMs?: number,
-    tzOffsetMin?: number,
   ) => Promise<DayCount[]> = this.#read(queries.visitsPerDay);
   getSampleCrop: (sampleId: number) => Promise<Blob | undefined> = this.#read(queries.sampleCrop);
   renamePerson: (personId: number, name: string) => Promise<void> = this.#write(

@@ -91,36 +91,53 @@ export interface DayCount {
 }
 
 /**
+ * Local midnights (ms) from the day `days - 1` before `nowMs`'s day to the
+ * midnight after it: `days + 1` boundaries. Days are the calendar's, in this
+ * realm's time zone, so a day across a daylight-saving change is 23 or 25
+ * hours long (a fixed offset put an hour of visits on the wrong day for half
+ * the chart).
+ */
+export function localDayBounds(nowMs: number, days: number): number[] {
+  const now = new Date(nowMs);
+  return Array.from({ length: days + 1 }, (_, i) =>
+    new Date(now.getFullYear(), now.getMonth(), now.getDate() - days + 1 + i).getTime(),
+  );
+}
+
+/**
  * Visits (sightings rows: one per visit) per local day for the last `days`
- * days, oldest first, zeros included, for the person page's chart.
- * `tzOffsetMin` is Date#getTimezoneOffset() of the viewer.
+ * days, oldest first, zeros included, for the person page's chart. Local:
+ * the time zone of the realm it runs in (a worker's is the page's).
  */
 export function visitsPerDay(
   core: MemoryCore,
   personId: unknown,
   days = 30,
   nowMs = Date.now(),
-  tzOffsetMin = new Date(nowMs).getTimezoneOffset(),
 ): DayCount[] {
   const id = checkId(personId, 'A person id');
   if (!Number.isSafeInteger(days) || days < 1 || days > 3660) {
     throw new MemoryError('invalid-input', 'days must be 1 … 3660.');
   }
-  const DAY = 86_400_000;
-  const shift = -tzOffsetMin * 60_000; // local = utc + shift
-  const today = Math.floor((nowMs + shift) / DAY);
-  const first = today - days + 1;
-  const counted = rows<{ d: number; n: number }>(
+  const bounds = localDayBounds(nowMs, days);
+  const counts = new Array<number>(days).fill(0);
+  const times = rows<{ t: number }>(
     core.db,
-    `SELECT CAST((timestamp + ?) / ${DAY} AS INTEGER) AS d, COUNT(*) AS n FROM sightings
-     WHERE person_id = ? AND timestamp + ? >= ? GROUP BY d`,
-    [shift, id, shift, first * DAY],
+    'SELECT timestamp AS t FROM sightings WHERE person_id = ? AND timestamp >= ? AND timestamp < ?',
+    [id, bounds[0]!, bounds[days]!],
   );
-  const byDay = new Map(counted.map((r) => [r.d, r.n]));
-  return Array.from({ length: days }, (_, i) => ({
-    dayMs: (first + i) * DAY - shift,
-    visits: byDay.get(first + i) ?? 0,
-  }));
+  for (const { t } of times) {
+    // The last boundary at or before t (bounds ascending; days ≤ 3660 rows of a chart).
+    let lo = 0;
+    let hi = days - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (bounds[mid]! <= t) lo = mid;
+      else hi = mid - 1;
+    }
+    counts[lo]!++;
+  }
+  return counts.map((visits, i) => ({ dayMs: bounds[i]!, visits }));
 }
 
 /** A sample's stored crop (undefined: none). */

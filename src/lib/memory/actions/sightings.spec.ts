@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { inTimeZone, ZONES } from '../../../../tests/support/time-zone';
 import type { MemoryError } from '../base/errors';
 import { DEFAULTS } from '../store/open';
 import {
@@ -107,22 +108,45 @@ describe('visits (observe)', () => {
 describe('visitsPerDay', () => {
   const DAY = 86_400_000;
 
-  it('counts visits per local day, zeros included, oldest first', async () => {
-    const { db, id } = await withPerson({ sightingFlushMs: 60_000 });
-    const now = 100 * DAY + 12 * 3_600_000; // noon UTC, day 100
-    // Two visits today (apart by more than the gap), one two days ago.
-    await db.observe(id, 0.9, now - 2 * DAY);
-    await db.observe(id, 0.9, now - 3_600_000);
-    await db.observe(id, 0.9, now);
-    await db.flush();
-    const utc = await db.visitsPerDay(id, 5, now, 0);
-    expect(utc.map((d) => d.visits)).toEqual([0, 0, 1, 0, 2]);
-    expect(utc[4]!.dayMs).toBe(100 * DAY);
-    // In UTC−13 (offset +780 min) noon UTC is 23:00 the day before: everything moves a day back.
-    const west = await db.visitsPerDay(id, 5, now, 780);
-    expect(west.map((d) => d.visits)).toEqual([0, 0, 1, 0, 2]);
-    expect(west[4]!.dayMs).toBe(99 * DAY + 13 * 3_600_000);
-  });
+  for (const { zone, winterOffsetH } of ZONES) {
+    it(`counts visits per local day, zeros included, oldest first (${zone})`, () =>
+      inTimeZone(zone, async () => {
+        const { db, id } = await withPerson({ sightingFlushMs: 60_000 });
+        const H = 3_600_000;
+        // 2026-01-15 12:00 local (winter) as UTC ms.
+        const now = Date.UTC(2026, 0, 15, 12) - winterOffsetH * H;
+        // Two visits today (apart by more than the gap), one two days ago at 00:30 local.
+        await db.observe(id, 0.9, now - 2 * DAY - 11.5 * H);
+        await db.observe(id, 0.9, now - H);
+        await db.observe(id, 0.9, now);
+        await db.flush();
+        const got = await db.visitsPerDay(id, 5, now);
+        expect(got.map((d) => d.visits)).toEqual([0, 0, 1, 0, 2]);
+        expect(got[4]!.dayMs).toBe(Date.UTC(2026, 0, 15) - winterOffsetH * H);
+      }));
+
+    it(`a day across a daylight-saving change is the calendar's day (${zone})`, () =>
+      inTimeZone(zone, async () => {
+        const { db, id } = await withPerson({ sightingFlushMs: 60_000 });
+        // Local times, read in the zone (Berlin springs forward on 29 Mar 2026, Los
+        // Angeles on 8 Mar). The chart's 30 days end on 10 Apr and start on 12 Mar.
+        const at = (m: number, d: number, h: number, min = 0) =>
+          new Date(2026, m - 1, d, h, min).getTime();
+        const now = at(4, 10, 12);
+        await db.observe(id, 0.9, at(3, 11, 23, 30)); // the evening before the chart: not in it
+        await db.observe(id, 0.9, at(3, 12, 23, 30)); // late on its first day
+        await db.observe(id, 0.9, at(4, 10, 0, 30)); // early today
+        await db.flush();
+        const got = await db.visitsPerDay(id, 30, now);
+        expect(got.map((d) => d.visits)).toEqual([1, ...Array<number>(28).fill(0), 1]);
+        expect(got[0]!.dayMs).toBe(at(3, 12, 0));
+        // Every bucket starts at a local midnight, on both sides of the change.
+        for (const d of got) expect(new Date(d.dayMs).getHours()).toBe(0);
+        const wide = await db.visitsPerDay(id, 45, now);
+        for (const d of wide) expect(new Date(d.dayMs).getHours()).toBe(0);
+        expect(wide.reduce((n, d) => n + d.visits, 0)).toBe(3);
+      }));
+  }
 
   it('refuses a silly range', async () => {
     const { db, id } = await withPerson();
