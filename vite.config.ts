@@ -67,7 +67,8 @@ function testHooks(mode: string): Plugin {
     },
     load(resolved) {
       return resolved === noop
-        ? 'export function installTestHooks() {}\nexport function installPageHooks() {}'
+        ? 'export function installTestHooks() {}\nexport function installPageHooks() {}\n' +
+            'export const memorySeams = {};'
         : null;
     },
   };

@@ -187,7 +187,8 @@ test('damaged SQLite bytes: the app says so and changes nothing; a damaged check
       'file). Nothing was changed: the stored data is kept as it was.',
     { timeout: 60_000 },
   );
-  await app.page.waitForTimeout(3000); // nothing is written later either (no camera queueing)
+  // Nothing is written later either: the worker holds no open memory, the only writer.
+  await expect(memoryWorker(app.page).then(stats)).rejects.toThrow(/not open/);
   expect(await killBrowser(profileDir)).toBe(true);
   await app.close();
 

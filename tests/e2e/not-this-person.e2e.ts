@@ -6,7 +6,7 @@
  */
 import { expect, newProfileDir, test } from './support/app';
 import { bbt } from './support/paths';
-import { expectInView, labelFirstGroup } from './support/story';
+import { expectInView, labelFirstGroup, moreEmbeddings } from './support/story';
 
 const cam = (file: string) => ({ image: bbt(file), options: { scale: 0.8 } });
 
@@ -27,12 +27,12 @@ test('a named live box → Not Amy → no longer Amy, also after a reload', asyn
   await page.keyboard.press('Enter');
 
   await expectInView(page, ['Unknown'], 10_000);
-  await page.waitForTimeout(3000); // several more embeddings of the same face
+  await moreEmbeddings(page, 4); // several more embeddings of the same face
   await expect(page.getByTestId('face-box').first()).toHaveAttribute('data-name', '');
 
   await page.reload();
   await expectInView(page, ['Unknown'], 15_000);
-  await page.waitForTimeout(3000);
+  await moreEmbeddings(page, 4);
   await expect(page.getByTestId('face-box').first()).toHaveAttribute('data-name', '');
   await expect(page.getByRole('button', { name: 'Not Amy' })).toHaveCount(0);
 });

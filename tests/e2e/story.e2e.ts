@@ -5,7 +5,7 @@
  */
 import { expect, newProfileDir, test } from './support/app';
 import { bbt } from './support/paths';
-import { expectInView, labelFirstGroup, queueCount } from './support/story';
+import { expectInView, labelFirstGroup, moreEmbeddings, queueCount } from './support/story';
 
 const cam = (file: string) => ({ image: bbt(file), options: { scale: 0.8 } });
 
@@ -20,10 +20,7 @@ test('unknown → queued → labelled → recognised → visit recorded → offl
   await expect.poll(() => queueCount(page)).toBe(1);
   // The tracker embeds the still face again every few seconds: two more
   // embeddings of the same track queue nothing more.
-  const embedded = async () =>
-    Number(await page.getByTestId('live-status').getAttribute('data-embedded'));
-  const seen = await embedded();
-  await expect.poll(embedded, { timeout: 30_000 }).toBeGreaterThanOrEqual(seen + 2);
+  await moreEmbeddings(page, 2);
   expect(await queueCount(page)).toBe(1);
 
   await labelFirstGroup(page, 'Amy');

@@ -66,3 +66,6 @@ export function installPageHooks(): void {
     return stream;
   };
 }
+
+/** The memory worker's crash seams: a transaction held before commit, a dump of the store. */
+export { memorySeams } from './memory-seams';

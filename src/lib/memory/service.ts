@@ -22,8 +22,11 @@ type ForwardedMethods = Pick<FaceDatabase, QueuedMethod>;
  * method forwarded by name (FaceDatabase.queuedMethods: a method added to the
  * facade is here with nothing more to write), plus the lifecycle. Pure (no
  * worker globals), so Node tests drive it directly or over a MessageChannel.
+ * `env.onWriteStep` is the e2e build's crash seam (memory.worker.ts); the app has none.
  */
-export function createMemoryService(env: { sqlWasmUrl?: string } = {}) {
+export function createMemoryService(
+  env: { sqlWasmUrl?: string; onWriteStep?: OpenOptions['onWriteStep'] } = {},
+) {
   let db: FaceDatabase | null = null;
   const need = (): FaceDatabase => {
     if (!db) throw new MemoryError('closed', 'The memory is not open yet.');
@@ -40,7 +43,11 @@ export function createMemoryService(env: { sqlWasmUrl?: string } = {}) {
     async open(options: ServiceOpenOptions): Promise<OpenedMemory> {
       await db?.close();
       db = null;
-      db = await FaceDatabase.open({ ...options, sqlWasmUrl: env.sqlWasmUrl });
+      db = await FaceDatabase.open({
+        ...options,
+        sqlWasmUrl: env.sqlWasmUrl,
+        onWriteStep: env.onWriteStep,
+      });
       return { report: db.openReport, readOnly: db.readOnly, readOnlyReason: db.readOnlyReason };
     },
     async close(): Promise<void> {

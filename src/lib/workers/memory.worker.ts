@@ -4,11 +4,12 @@
  * `type MemoryWorkerApi` and connects with ./clients.
  */
 import sqlWasmUrl from 'sql.js/dist/sql-wasm-browser.wasm?url';
-import { installTestHooks } from 'virtual:test-hooks';
+import { installTestHooks, memorySeams } from 'virtual:test-hooks';
 import { createMemoryService } from '../memory/service';
 import { exposeWorker } from './worker-boundary';
 
-const api = createMemoryService({ sqlWasmUrl });
+// memorySeams is empty outside the e2e build: no write hook, no extra globals.
+const api = createMemoryService({ sqlWasmUrl, onWriteStep: memorySeams.onWriteStep });
 export type MemoryWorkerApi = typeof api;
 exposeWorker(api);
-installTestHooks({ memoryApi: api });
+installTestHooks({ memoryApi: api, ...memorySeams.globals });

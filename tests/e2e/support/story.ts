@@ -45,3 +45,15 @@ export async function queueCount(page: Page): Promise<number> {
   if (!(await badge.count())) return 0;
   return Number((await badge.innerText()).replace(/\D+/g, ''));
 }
+
+/**
+ * Waits until the live view has embedded `n` more faces (a count its status
+ * carries): for "nothing changes while the camera keeps looking", frames seen,
+ * not seconds slept.
+ */
+export async function moreEmbeddings(page: Page, n: number): Promise<void> {
+  const embedded = async () =>
+    Number(await page.getByTestId('live-status').getAttribute('data-embedded'));
+  const seen = await embedded();
+  await expect.poll(embedded, { timeout: 30_000 }).toBeGreaterThanOrEqual(seen + n);
+}

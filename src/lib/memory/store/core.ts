@@ -169,7 +169,11 @@ export class MemoryCore {
         index: effects,
       };
       const puts: Array<[string, unknown]> = [...(out.puts ?? []), [journalKey(seq), entry]];
-      await this.kv.commit({ puts, deletes: out.deletes ?? [] }, this.config.onWriteStep);
+      const hook = this.config.onWriteStep;
+      await this.kv.commit(
+        { puts, deletes: out.deletes ?? [] },
+        hook && ((step, t) => hook(step, t, name)),
+      );
     } catch (error) {
       tx.rollback();
       throw error;

@@ -5,8 +5,9 @@ import { MemoryError, STORAGE_FULL_MESSAGE } from '../base/errors';
  * Test hook called inside the write transaction after each put or delete
  * (`put:<key>`, `delete:<key>`) and before it is allowed to commit
  * (`commit`). Throwing there, or aborting `tx`, must leave storage as it was.
+ * `action` names the memory action writing (its journal name), when it is one.
  */
-export type WriteStepHook = (step: string, tx: IDBTransaction) => void;
+export type WriteStepHook = (step: string, tx: IDBTransaction, action?: string) => void;
 
 interface WriteSet {
   puts: Array<[string, unknown]>;
