@@ -199,11 +199,8 @@ export class FaceDatabase {
     queries.getPerson,
   );
   /** Visits per local day over the last `days` (default 30) days, oldest first, for a chart. */
-  visitsPerDay: (
-    personId: number,
-    days?: number,
-    nowMs?: number,
-  ) => Promise<DayCount[]> = this.#read(queries.visitsPerDay);
+  visitsPerDay: (personId: number, days?: number, nowMs?: number) => Promise<DayCount[]> =
+    this.#read(queries.visitsPerDay);
   getSampleCrop: (sampleId: number) => Promise<Blob | undefined> = this.#read(queries.sampleCrop);
   renamePerson: (personId: number, name: string) => Promise<void> = this.#write(
     personEdits.renamePerson,
