@@ -40,6 +40,9 @@ export interface SourceSighting {
   similarity: number;
   /** The decision's confidence (null: not stored, as in older exports and the original). */
   confidence?: number | null;
+  /** The visit's last recognition and recognition count (absent: a visit of one, at its start). */
+  endMs?: number;
+  frames?: number;
 }
 
 export interface SourceUnlabeled {
