@@ -9,6 +9,7 @@ import type { QueueOptions, UnlabeledFace } from '../base/types';
 import { checkId, checkIds, cleanName, unitVector, type CleanName } from '../base/validate';
 import { absorbVisitors, emptiedVisitors, forgetVisitors, visitorFor } from './visitor-rows';
 import { subjectKey } from '../store/visit-tracker';
+import { flushSightings } from './sightings';
 
 /** A row of the `unlabeled` table as SQL gives it. */
 export interface UnlabeledRow {
@@ -146,9 +147,11 @@ export function personFor(tx: SqlTx, name: CleanName, times: number[], visits = 
  * any case) gains samples, a new name becomes a person; the rows are marked
  * reviewed; each embedding is searchable as soon as this resolves.
  */
-export function labelFaces(core: MemoryCore, unlabeledIds: unknown, rawName: unknown) {
+export async function labelFaces(core: MemoryCore, unlabeledIds: unknown, rawName: unknown) {
   const ids = checkIds(unlabeledIds, 'queued face id');
   const name = cleanName(rawName);
+  // Batched visits of the faces' visitors are written first, so that they move (counted once).
+  await flushSightings(core);
   return core.action('label', (tx) => labelRows(core, tx, ids, name));
 }
 

@@ -106,26 +106,34 @@ function forgetSightings(tx: SqlTx, before: number): void {
   tx.run('DELETE FROM sightings WHERE timestamp < ?', [before]);
 }
 
+/** Deletes what `p` says is due at `nowMs`, inside an action; null when nothing is. */
+function forgetDue(core: MemoryCore, tx: SqlTx, p: RetentionPolicy, nowMs: number) {
+  const counts = count(core.db, p, nowMs);
+  if (!counts.visitors && !counts.sightings) return null;
+  const c = cutoffs(p, nowMs);
+  let gone: number[] = [];
+  let deletes: string[] = [];
+  if (c.visitorsBefore !== null) {
+    gone = tx
+      .all<{ id: number }>('SELECT id FROM visitors WHERE last_seen < ?', [c.visitorsBefore])
+      .map((r) => r.id);
+    deletes = forgetVisitors(tx, gone);
+  }
+  if (c.sightingsBefore !== null) forgetSightings(tx, c.sightingsBefore);
+  const after = () =>
+    gone.forEach((id) => core.tracker.forget(subjectKey({ kind: 'visitor', id })));
+  return { counts, deletes, after };
+}
+
+const NONE: RetentionCounts = { visitors: 0, faces: 0, sightings: 0 };
+
 /** Applies the stored policy now (nothing when off or nothing is due), in one action. */
 export function applyRetention(core: MemoryCore, nowMs = Date.now()): Promise<RetentionCounts> {
   return core.action('retention', (tx) => {
     const p = getRetention(core);
-    const none = { visitors: 0, faces: 0, sightings: 0 };
-    const counts = p ? count(core.db, p, nowMs) : none;
-    if (!p || (!counts.visitors && !counts.sightings)) return { result: none, noop: true };
-    const c = cutoffs(p, nowMs);
-    let gone: number[] = [];
-    let deletes: string[] = [];
-    if (c.visitorsBefore !== null) {
-      gone = tx
-        .all<{ id: number }>('SELECT id FROM visitors WHERE last_seen < ?', [c.visitorsBefore])
-        .map((r) => r.id);
-      deletes = forgetVisitors(tx, gone);
-    }
-    if (c.sightingsBefore !== null) forgetSightings(tx, c.sightingsBefore);
-    const after = () =>
-      gone.forEach((id) => core.tracker.forget(subjectKey({ kind: 'visitor', id })));
-    return { result: counts, deletes, after };
+    const due = p && forgetDue(core, tx, p, nowMs);
+    if (!due) return { result: NONE, noop: true };
+    return { result: due.counts, deletes: due.deletes, after: due.after };
   });
 }
 
@@ -150,8 +158,8 @@ export function stopRetention(core: MemoryCore): void {
 }
 
 /**
- * Turns retention on with `policy` (applied at once, then at every start and
- * daily) and says what it deleted now; null turns it off.
+ * Turns retention on with `policy`, applying it at once in the same action
+ * (then at every start and daily), and says what it deleted; null turns it off.
  */
 export async function setRetention(
   core: MemoryCore,
@@ -159,14 +167,16 @@ export async function setRetention(
   nowMs = Date.now(),
 ): Promise<RetentionCounts> {
   const p = policy === null ? null : checkPolicy(policy);
-  await core.action('set-retention', (tx) => {
-    if (p) writeMeta(tx, RETENTION_META, JSON.stringify(p));
-    else tx.run('DELETE FROM meta WHERE key = ?', [RETENTION_META]);
-    return { result: undefined };
+  const done = await core.action('set-retention', (tx) => {
+    if (!p) {
+      tx.run('DELETE FROM meta WHERE key = ?', [RETENTION_META]);
+      return { result: NONE };
+    }
+    writeMeta(tx, RETENTION_META, JSON.stringify(p));
+    const due = forgetDue(core, tx, p, nowMs);
+    return { result: due?.counts ?? NONE, deletes: due?.deletes, after: due?.after };
   });
-  stopRetention(core);
-  if (!p) return { visitors: 0, faces: 0, sightings: 0 };
-  const done = await applyRetention(core, nowMs);
-  startRetention(core, false);
+  if (p) startRetention(core, false);
+  else stopRetention(core);
   return done;
 }

@@ -7,6 +7,7 @@
 import type { MemoryCore } from '../store/core';
 import { MemoryError } from '../base/errors';
 import { labelRows } from './labelling';
+import { flushSightings } from './sightings';
 import { forgetVisitors, needVisitor } from './visitor-rows';
 import { rows, row, type SqlTx } from '../../sqlite/sql';
 import { subjectKey } from '../store/visit-tracker';
@@ -90,9 +91,11 @@ function pendingOf(tx: SqlTx, visitorId: number): number[] {
  * merges it into that person. Its faces become samples (searchable at once),
  * its visits and first/last seen move to the person. Returns the person id.
  */
-export function labelVisitor(core: MemoryCore, visitorId: unknown, rawName: unknown) {
+export async function labelVisitor(core: MemoryCore, visitorId: unknown, rawName: unknown) {
   const id = checkId(visitorId, 'A visitor id');
   const name = cleanName(rawName);
+  // Its batched visits are written first, so that they move with it (counted once).
+  await flushSightings(core);
   return core.action('label-visitor', async (tx) => {
     needVisitor(tx, id);
     const faces = pendingOf(tx, id);
