@@ -23,11 +23,11 @@ interface VisitorListRow {
 }
 
 /** Its waiting faces, best quality (then newest) first, with whether each has a crop. */
-const VISITOR_SQL = `SELECT v.id, v.first_seen, v.last_seen, v.visit_count,
+const visitorSql = (from: string) => `SELECT v.id, v.first_seen, v.last_seen, v.visit_count,
   (SELECT GROUP_CONCAT(u.id || ':' || u.has_crop) FROM
     (SELECT id, has_crop FROM unlabeled WHERE visitor_id = v.id AND reviewed = 0
      ORDER BY COALESCE(quality, -1) DESC, id DESC) u) AS faces
-  FROM visitors v`;
+  FROM ${from} v`;
 
 function toVisitor(r: VisitorListRow): Visitor {
   const faces = (r.faces ?? '')
@@ -65,14 +65,16 @@ export function listVisitors(core: MemoryCore, opts: VisitorListOptions = {}): V
   const [limit, offset] = paging(opts);
   return rows<VisitorListRow>(
     core.db,
-    `${VISITOR_SQL} ORDER BY v.last_seen DESC, v.id DESC LIMIT ? OFFSET ?`,
+    // The page is chosen first, so faces are gathered for its cards only.
+    `${visitorSql(`(SELECT * FROM visitors ORDER BY last_seen DESC, id DESC LIMIT ? OFFSET ?)`)}
+     ORDER BY v.last_seen DESC, v.id DESC`,
     [limit, offset],
   ).map(toVisitor);
 }
 
 export function getVisitor(core: MemoryCore, visitorId: unknown): Visitor {
   const id = checkId(visitorId, 'A visitor id');
-  const r = row<VisitorListRow>(core.db, `${VISITOR_SQL} WHERE v.id = ?`, [id]);
+  const r = row<VisitorListRow>(core.db, `${visitorSql('visitors')} WHERE v.id = ?`, [id]);
   if (!r) throw new MemoryError('not-found', `No visitor ${id}.`);
   return toVisitor(r);
 }
