@@ -185,6 +185,7 @@ export async function backupSource(
       hasCrop: !!u.has_crop,
       embedding,
       groupKey: u.group_key,
+      visitorKey: u.visitor_id ?? null,
       quality: u.quality,
       sampleKey: u.sample_id,
     };

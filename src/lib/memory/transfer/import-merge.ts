@@ -377,6 +377,20 @@ export class Merger {
     return set;
   }
 
+  /** A restore keeps the file's visitor ids; a merge joins faces by group into new visitors. */
+  #visitorOf(tx: SqlTx, u: SourceUnlabeled): number {
+    const key = u.visitorKey ?? null;
+    if (!this.opts.keepIds || key === null) return visitorFor(tx, u.timestampMs, null, u.groupKey);
+    if (!tx.one('SELECT id FROM visitors WHERE id = ?', [key])) {
+      tx.run('INSERT INTO visitors (id, first_seen, last_seen, visit_count) VALUES (?, ?, ?, 0)', [
+        key,
+        u.timestampMs,
+        u.timestampMs,
+      ]);
+    }
+    return visitorFor(tx, u.timestampMs, key, null);
+  }
+
   async #unlabeled(tx: SqlTx, u: SourceUnlabeled, puts: Array<[string, unknown]>) {
     // History (faces labelled or discarded) is kept only by a restore.
     if (u.reviewed && !this.opts.keepIds) return;
@@ -404,7 +418,7 @@ export class Merger {
       quality: u.quality,
       sample_id: sampleId,
       // A waiting face is always one of a visitor: its group's, or a new one.
-      visitor_id: u.reviewed ? null : visitorFor(tx, u.timestampMs, null, u.groupKey),
+      visitor_id: u.reviewed ? null : this.#visitorOf(tx, u),
     });
     if (u.reviewed) return;
     puts.push([unlabeledEmbKey(id), u.embedding]);

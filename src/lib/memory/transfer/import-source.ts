@@ -56,6 +56,8 @@ export interface SourceUnlabeled {
   hasCrop: boolean;
   /** Needed for a face still waiting; reviewed rows have none. */
   embedding: Float32Array | null;
+  /** The visitor it was one of, in the file (a restore keeps that id). */
+  visitorKey?: number | null;
   groupKey: string | null;
   quality: number | null;
   /** The sample it became (reviewed rows). */
