@@ -13,6 +13,7 @@ const face = (trackId: number, side: number) => ({
 const result = (personId: number | null, name: string | null): RecognisedFace => ({
   personId,
   name,
+  visitorId: null,
   similarity: 0.5,
   topK: [],
   track: { personId, queued: personId === null ? 1 : 0, bestQueuedQuality: 0.4 },

@@ -208,6 +208,7 @@ describe('FaceDatabase: sightings and stats', () => {
       persons: 1,
       samples: 1,
       unlabeled: 1,
+      visitors: 1,
       sightings: 1,
       indexType: 'IndexFlatIP',
       ntotal: 1,

@@ -20,6 +20,9 @@
  *   labelFaces       labelFace for a group of waiting faces at once
  *   notThisPerson    "this face is not P" (a live box, a waiting face, a sample),
  *                    stored as a negative and respected by every later search
+ *   visitors         strangers as anonymous visitors (one queue card each): named
+ *                    (history moves to the person), discarded, expired by retention
+ *   visitLog         visits of people and visitors by subject and dates, and as CSV
  *   suggestForUnlabeled, discardUnlabeled, people, upkeep, model change and
  *   transfer: in their sections below, one line each.
  *
@@ -62,6 +65,12 @@ import * as sightings from './actions/sightings';
 import * as unknowns from './actions/unknowns';
 import type { QueueUnknownOptions, QueueUnknownResult } from './actions/unknowns';
 import * as upkeep from './actions/upkeep';
+import * as retention from './actions/retention';
+import * as visitLog from './actions/visit-log';
+import type { VisitCsvOptions } from './actions/visit-log';
+import * as visitors from './actions/visitors';
+import type { VisitorListOptions } from './actions/visitors';
+import type { VisitorMatch } from './actions/unknowns';
 import * as verify from './actions/verify';
 import type { ConsistencyReport, VerifyOptions } from './actions/verify';
 import * as backupExport from './transfer/export';
@@ -83,7 +92,12 @@ import type {
   Person,
   PersonDetail,
   QueueOptions,
+  RetentionCounts,
+  RetentionPolicy,
   UnlabeledFace,
+  Visit,
+  VisitFilter,
+  Visitor,
 } from './base/types';
 import type { EmbeddingInput } from './base/validate';
 import type { CropInput } from './store/crop';
@@ -192,6 +206,56 @@ export class FaceDatabase {
     labelling.discardUnlabeled,
   );
 
+  // ── visitors (actions/visitors.ts, unknowns.ts) ──────────────
+
+  /** The queue's cards: anonymous visitors, most recently seen first. */
+  listVisitors: (opts?: VisitorListOptions) => Promise<Visitor[]> = this.#read(
+    visitors.listVisitors,
+  );
+  getVisitor: (visitorId: number) => Promise<Visitor> = this.#read(visitors.getVisitor);
+  /** Which visitor an embedding is: same (≥ upper), new (< lower) or not sure. Read; queues itself. */
+  matchVisitor: (embedding: EmbeddingInput) => Promise<VisitorMatch> = this.#write(
+    unknowns.matchVisitor,
+  );
+  /** A visitor seen in a frame: the same visit rule as observe(). */
+  observeVisitor: (
+    visitorId: number,
+    similarity: number,
+    atMs?: number,
+  ) => Promise<{ newVisit: boolean }> = this.#write(sightings.observeVisitor);
+  /** Names a visitor (new name: a person; existing: merged into them); returns the person id. */
+  labelVisitor: (visitorId: number, name: string) => Promise<number> = this.#write(
+    visitors.labelVisitor,
+  );
+  /** Forgets visitors at once, with their faces and sightings. */
+  discardVisitors: (visitorIds: number | number[]) => Promise<void> = this.#write(
+    visitors.discardVisitors,
+  );
+
+  // ── the visit log (actions/visit-log.ts) ─────────────────────
+
+  /** Visits of people and visitors, newest first, filtered (batched sightings written first). */
+  visitLog: (filter?: VisitFilter) => Promise<Visit[]> = this.#steps(visitLog.visitLog);
+  /** The filtered log as CSV (ISO times in the user's time zone). */
+  visitLogCsv: (filter?: VisitFilter, opts?: VisitCsvOptions) => Promise<string> = this.#steps(
+    visitLog.visitLogCsv,
+  );
+
+  // ── retention (actions/retention.ts) ─────────────────────────
+
+  /** The policy in force, or null when retention is off. */
+  getRetention: () => Promise<RetentionPolicy | null> = this.#read(retention.getRetention);
+  /** What a policy (default: the stored one, else 30 days / never) would delete now. */
+  previewRetention: (policy?: RetentionPolicy, nowMs?: number) => Promise<RetentionCounts> =
+    this.#read(retention.previewRetention);
+  /** Turns retention on (applied now, at every start, daily) or off (null); says what it deleted. */
+  setRetention: (policy: RetentionPolicy | null, nowMs?: number) => Promise<RetentionCounts> =
+    this.#write(retention.setRetention);
+  /** Applies the stored policy now (one action). */
+  applyRetention: (nowMs?: number) => Promise<RetentionCounts> = this.#write(
+    retention.applyRetention,
+  );
+
   // ── people ───────────────────────────────────────────────────
 
   listPersons: () => Promise<Person[]> = this.#read(queries.listPersons);
@@ -267,6 +331,7 @@ export class FaceDatabase {
    */
   static async open(options: OpenOptions): Promise<FaceDatabase> {
     const { core, report } = await openCore(options);
+    retention.startRetention(core);
     return new FaceDatabase(core, report);
   }
 
@@ -323,6 +388,7 @@ export class FaceDatabase {
       );
     }
     sightings.cancelScheduledSightings(this.#core);
+    retention.stopRetention(this.#core);
     negatives.forgetTracks(this.#core);
     await this.#core.shut();
     await this.#core.maintenanceTail;

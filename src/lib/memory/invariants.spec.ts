@@ -32,8 +32,30 @@ async function setup(name = uniqueName(), locks = new InProcessLockManager()) {
   const pending = await db.queueUnlabeled(pngBlob(8, 4), near(b, 0.2, r));
   const spare = await db.queueUnlabeled(pngBlob(8, 5), randomUnit(DIM, r));
   await db.recordSighting(ida, 0.9);
+  // A visitor last seen long ago, with a visit (for retention, and for naming and discarding).
+  const old = await db.queueUnknown(pngBlob(8, 6), randomUnit(DIM, r), { timestampMs: 1000 });
+  await db.observeVisitor(old.visitorId!, 0.9, 1000);
+  await db.flush();
   const [sa1, sa2] = (await db.getPerson(ida)).samples.map((s) => s.id);
-  return { name, db, a, b, ida, idb, pending, spare, sa1: sa1!, sa2: sa2!, locks, r };
+  const visitorOf = async (id: number) =>
+    (await db.getUnlabeled()).find((f) => f.id === id)!.visitorId!;
+  const [vPending, vOld] = [await visitorOf(pending), old.visitorId!];
+  return {
+    name,
+    db,
+    a,
+    b,
+    ida,
+    idb,
+    pending,
+    spare,
+    sa1: sa1!,
+    sa2: sa2!,
+    locks,
+    r,
+    vPending,
+    vOld,
+  };
 }
 
 type Setup = Awaited<ReturnType<typeof setup>>;
@@ -54,6 +76,10 @@ const ACTIONS: Array<[string, (s: Setup) => Promise<unknown>]> = [
   ['importPersons', (s) => s.db.importPersons([{ name: 'E', embeddings: [randomUnit(DIM, s.r)] }])],
   ['notThisPerson (queued face)', (s) => s.db.notThisPerson({ unlabeledId: s.pending }, s.idb)],
   ['notThisPerson (sample)', (s) => s.db.notThisPerson({ sampleId: s.sa2 })],
+  ['labelVisitor (new name)', (s) => s.db.labelVisitor(s.vOld, 'F')],
+  ['labelVisitor (existing name)', (s) => s.db.labelVisitor(s.vPending, 'B')],
+  ['discardVisitors', (s) => s.db.discardVisitors([s.vOld, s.vPending])],
+  ['setRetention', (s) => s.db.setRetention({ visitorDays: 30, sightingMonths: 1 })],
 ];
 
 /** What the open memory shows: people, queue, counts and search results. */
@@ -63,6 +89,9 @@ async function view(s: Setup) {
     details: await Promise.all((await s.db.listPersons()).map((p) => s.db.getPerson(p.id))),
     negatives: await Promise.all((await s.db.listPersons()).map((p) => s.db.negativesOf(p.id))),
     queue: await s.db.getUnlabeled(),
+    visitors: await s.db.listVisitors(),
+    log: await s.db.visitLog(),
+    retention: await s.db.getRetention(),
     stats: await s.db.stats(),
     top: await s.db.identify([s.a, s.b], 5),
   };

@@ -4,6 +4,7 @@ import { groupQueue, groupSuggestions } from './queue-groups';
 
 const face = (id: number, t: number, groupKey: string | null, quality = 0.5): UnlabeledFace => ({
   id,
+  visitorId: null,
   timestampMs: t,
   modelId: 'm',
   hasCrop: true,

@@ -7,6 +7,9 @@ import { cropSize, isCropInput, toStoredCrop, type StoredCrop } from '../store/c
 import { marks, rows, type SqlTx } from '../../sqlite/sql';
 import type { QueueOptions, UnlabeledFace } from '../base/types';
 import { checkId, checkIds, cleanName, unitVector, type CleanName } from '../base/validate';
+import { absorbVisitors, emptiedVisitors, forgetVisitors, visitorFor } from './visitor-rows';
+import { subjectKey } from '../store/visit-tracker';
+import { flushSightings } from './sightings';
 
 /** A row of the `unlabeled` table as SQL gives it. */
 export interface UnlabeledRow {
@@ -17,6 +20,7 @@ export interface UnlabeledRow {
   has_crop: number;
   group_key: string | null;
   quality: number | null;
+  visitor_id: number | null;
 }
 
 /** Checks a crop and converts it to bytes (never a Blob in IndexedDB: see store/crop.ts). */
@@ -41,6 +45,21 @@ export async function queueUnlabeled(
   embedding: unknown,
   opts: QueueOptions = {},
 ): Promise<number> {
+  return (await queueFace(core, crop, embedding, opts)).id;
+}
+
+/**
+ * queueUnlabeled, saying which visitor the face joined (`opts.visitorId`, or
+ * the visitor of its group, or a new one), in the same action. `after` runs
+ * once it has committed (the queue cache's bookkeeping).
+ */
+export async function queueFace(
+  core: MemoryCore,
+  crop: unknown,
+  embedding: unknown,
+  opts: QueueOptions & { visitorId?: number | null } = {},
+  after?: (id: number, visitorId: number, vector: Float32Array) => void,
+): Promise<{ id: number; visitorId: number }> {
   const vector = unitVector(embedding, core.config.dim);
   const image = await checkCrop(core, crop);
   const timestampMs = opts.timestampMs ?? Date.now();
@@ -53,18 +72,23 @@ export async function queueUnlabeled(
   if (quality !== null && !Number.isFinite(quality)) {
     throw new MemoryError('invalid-input', 'Quality must be a number.');
   }
+  const wanted = opts.visitorId ?? null;
+  if (wanted !== null) checkId(wanted, 'A visitor id');
   return core.action('queue-unlabeled', (tx) => {
+    const atMs = Math.round(timestampMs);
+    const visitorId = visitorFor(tx, atMs, wanted, groupKey);
     const id = tx.insert('unlabeled', {
-      timestamp: Math.round(timestampMs),
+      timestamp: atMs,
       reviewed: 0,
       model_id: core.config.modelId,
       has_crop: image ? 1 : 0,
       group_key: groupKey,
       quality,
+      visitor_id: visitorId,
     });
     const puts: Array<[string, unknown]> = [[unlabeledEmbKey(id), vector]];
     if (image) puts.push([unlabeledCropKey(id), image]);
-    return { result: id, puts };
+    return { result: { id, visitorId }, puts, after: () => after?.(id, visitorId, vector) };
   });
 }
 
@@ -80,6 +104,7 @@ export function getUnlabeled(core: MemoryCore): UnlabeledFace[] {
     hasCrop: !!r.has_crop,
     groupKey: r.group_key,
     quality: r.quality,
+    visitorId: r.visitor_id,
   }));
 }
 
@@ -122,76 +147,99 @@ export function personFor(tx: SqlTx, name: CleanName, times: number[], visits = 
  * any case) gains samples, a new name becomes a person; the rows are marked
  * reviewed; each embedding is searchable as soon as this resolves.
  */
-export function labelFaces(core: MemoryCore, unlabeledIds: unknown, rawName: unknown) {
+export async function labelFaces(core: MemoryCore, unlabeledIds: unknown, rawName: unknown) {
   const ids = checkIds(unlabeledIds, 'queued face id');
   const name = cleanName(rawName);
-  return core.action('label', async (tx) => {
-    const pending = pendingRows(tx, ids);
-    const [vectors, crops] = await Promise.all([
-      core.kv.getMany<Float32Array>(ids.map(unlabeledEmbKey)),
-      core.kv.getMany<unknown>(ids.map(unlabeledCropKey)),
-    ]);
-    const personId = personFor(
-      tx,
-      name,
-      pending.map((r) => r.timestamp),
-    );
-    const now = Date.now();
-    const byModel = new Map<string, { ids: number[]; vectors: Float32Array[] }>();
-    const puts: Array<[string, unknown]> = [];
-    const deletes: string[] = [];
-    pending.forEach((r, i) => {
-      const v = vectors[i];
-      if (!(v instanceof Float32Array) || !v.length) {
-        throw new MemoryError(
-          'storage-corrupt',
-          `The embedding of queued face ${r.id} is missing.`,
-        );
-      }
-      if (r.model_id === core.config.modelId) unitVector(v, core.config.dim);
-      const crop = crops[i];
-      const sampleId = tx.insert('samples', {
-        person_id: personId,
-        model_id: r.model_id,
-        created: now,
-        has_crop: crop ? 1 : 0,
-        source: 'label',
-      });
-      tx.run('UPDATE unlabeled SET reviewed = 1, sample_id = ? WHERE id = ?', [sampleId, r.id]);
-      const group = byModel.get(r.model_id) ?? { ids: [], vectors: [] };
-      group.ids.push(sampleId);
-      group.vectors.push(v);
-      byModel.set(r.model_id, group);
-      if (crop) puts.push([cropKey(sampleId), crop]);
-      deletes.push(unlabeledEmbKey(r.id), unlabeledCropKey(r.id));
-    });
-    const index: IndexEffect[] = [];
-    for (const [modelId, group] of byModel) {
-      const flat = concat(group.vectors);
-      const key = embKey(modelId, personId);
-      puts.push([key, appendRows(await core.kv.get<EmbRecord>(key), group.ids, flat)]);
-      index.push({ modelId, add: { ids: group.ids, vectors: flat } });
+  // Batched visits of the faces' visitors are written first, so that they move (counted once).
+  await flushSightings(core);
+  return core.action('label', (tx) => labelRows(core, tx, ids, name));
+}
+
+/** labelFaces' body, inside an action (labelVisitor shares it). */
+export async function labelRows(core: MemoryCore, tx: SqlTx, ids: number[], name: CleanName) {
+  const pending = pendingRows(tx, ids);
+  const [vectors, crops] = await Promise.all([
+    core.kv.getMany<Float32Array>(ids.map(unlabeledEmbKey)),
+    core.kv.getMany<unknown>(ids.map(unlabeledCropKey)),
+  ]);
+  // Visitors left with no waiting face become this person: their visits move to them.
+  const absorbed = emptiedVisitors(
+    tx,
+    pending.map((r) => r.visitor_id),
+    ids,
+  );
+  const personId = personFor(
+    tx,
+    name,
+    pending.map((r) => r.timestamp),
+    // A new person has been seen once (as the original), or as often as the visitors were.
+    absorbed.some((v) => v.visit_count > 0) ? 0 : 1,
+  );
+  absorbVisitors(tx, absorbed, personId);
+  const now = Date.now();
+  const byModel = new Map<string, { ids: number[]; vectors: Float32Array[] }>();
+  const puts: Array<[string, unknown]> = [];
+  const deletes: string[] = [];
+  pending.forEach((r, i) => {
+    const v = vectors[i];
+    if (!(v instanceof Float32Array) || !v.length) {
+      throw new MemoryError('storage-corrupt', `The embedding of queued face ${r.id} is missing.`);
     }
-    return { result: personId, puts, deletes, index };
+    if (r.model_id === core.config.modelId) unitVector(v, core.config.dim);
+    const crop = crops[i];
+    const sampleId = tx.insert('samples', {
+      person_id: personId,
+      model_id: r.model_id,
+      created: now,
+      has_crop: crop ? 1 : 0,
+      source: 'label',
+    });
+    tx.run('UPDATE unlabeled SET reviewed = 1, sample_id = ? WHERE id = ?', [sampleId, r.id]);
+    const group = byModel.get(r.model_id) ?? { ids: [], vectors: [] };
+    group.ids.push(sampleId);
+    group.vectors.push(v);
+    byModel.set(r.model_id, group);
+    if (crop) puts.push([cropKey(sampleId), crop]);
+    deletes.push(unlabeledEmbKey(r.id), unlabeledCropKey(r.id));
   });
+  const index: IndexEffect[] = [];
+  for (const [modelId, group] of byModel) {
+    const flat = concat(group.vectors);
+    const key = embKey(modelId, personId);
+    puts.push([key, appendRows(await core.kv.get<EmbRecord>(key), group.ids, flat)]);
+    index.push({ modelId, add: { ids: group.ids, vectors: flat } });
+  }
+  const after = () => {
+    for (const v of absorbed)
+      core.tracker.rename(subjectKey({ kind: 'visitor', id: v.id }), personId);
+  };
+  return { result: personId, puts, deletes, index, after };
 }
 
 export function labelFace(core: MemoryCore, unlabeledId: unknown, name: unknown) {
   return labelFaces(core, [checkId(unlabeledId, 'A queued face id')], name);
 }
 
-/** Drops queued faces for good (row, crop and embedding). */
+/** Drops queued faces for good (row, crop and embedding); a visitor left with none is forgotten. */
 export function discardUnlabeled(core: MemoryCore, unlabeledIds: unknown): Promise<void> {
   const ids = checkIds(
     Array.isArray(unlabeledIds) ? unlabeledIds : [unlabeledIds],
     'queued face id',
   );
   return core.action('discard-unlabeled', (tx) => {
-    pendingRows(tx, ids);
+    const pending = pendingRows(tx, ids);
+    const emptied = emptiedVisitors(
+      tx,
+      pending.map((r) => r.visitor_id),
+      ids,
+    ).map((v) => v.id);
     tx.run(`DELETE FROM unlabeled WHERE id IN (${marks(ids.length)})`, ids);
+    const gone = forgetVisitors(tx, emptied);
     return {
       result: undefined,
-      deletes: ids.flatMap((id) => [unlabeledEmbKey(id), unlabeledCropKey(id)]),
+      deletes: [...ids.flatMap((id) => [unlabeledEmbKey(id), unlabeledCropKey(id)]), ...gone],
+      after: () =>
+        emptied.forEach((v) => core.tracker.forget(subjectKey({ kind: 'visitor', id: v }))),
     };
   });
 }

@@ -15,6 +15,7 @@
  * cannot be embedded again.
  */
 import type { MemoryCore } from '../store/core';
+import { visitorFor } from './visitor-rows';
 import { isEmbRecord, takeRows, type EmbRecord } from '../store/emb-records';
 import { MemoryError } from '../base/errors';
 import { cropKey, embKey, negativeEmbKey, unlabeledCropKey, unlabeledEmbKey } from '../store/keys';
@@ -218,6 +219,8 @@ export function notThisPerson(
         has_crop: crop ? 1 : 0,
         group_key: null,
         quality: null,
+        // Back in the queue, a face of nobody known: a visitor of its own.
+        visitor_id: visitorFor(tx, s.created, null, null),
       });
       tx.run('UPDATE unlabeled SET sample_id = NULL WHERE sample_id = ?', [target.id]);
       tx.run('DELETE FROM samples WHERE id = ?', [target.id]);

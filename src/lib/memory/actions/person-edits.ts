@@ -88,8 +88,9 @@ export function deletePerson(core: MemoryCore, personId: unknown) {
       [id],
     );
     const models = [...new Set(samples.map((s) => s.model_id))];
+    // The queue's record of faces labelled as them goes too: nothing of them is left.
     tx.run(
-      'UPDATE unlabeled SET sample_id = NULL WHERE sample_id IN (SELECT id FROM samples WHERE person_id = ?)',
+      'DELETE FROM unlabeled WHERE reviewed = 1 AND sample_id IN (SELECT id FROM samples WHERE person_id = ?)',
       [id],
     );
     const negatives = tx

@@ -75,6 +75,7 @@ export function stats(core: MemoryCore): MemoryStats {
     persons: count('SELECT COUNT(*) FROM persons'),
     samples: count('SELECT COUNT(*) FROM samples'),
     unlabeled: count('SELECT COUNT(*) FROM unlabeled WHERE reviewed = 0'),
+    visitors: count('SELECT COUNT(*) FROM visitors'),
     sightings: count('SELECT COUNT(*) FROM sightings'),
     indexType: core.index.kind,
     ntotal: core.index.ntotal,

@@ -79,7 +79,7 @@ describe('recognise (one call per live frame)', () => {
     expect(got.map((g) => g.topK)).toEqual(ids.map((i) => i.topK));
     expect(got.map((g) => [g.name, g.newVisit, g.queued, g.announce])).toEqual([
       ['Ada', true, false, 'Ada recognised'],
-      [null, false, true, 'A new face was queued for labelling'],
+      [null, true, true, 'A new face was queued for labelling'], // a new visitor's first visit
       ['Bo', true, false, 'Bo recognised'],
     ]);
     expect(got[1]!.track).toMatchObject({ personId: null, queued: 1, bestQueuedQuality: 0.9 });

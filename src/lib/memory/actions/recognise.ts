@@ -19,7 +19,10 @@ import {
 import { identify } from './search';
 import { rememberTrack } from './negatives';
 import { observe } from './sightings';
-import { queueUnknown } from './unknowns';
+import { matchVisitorVector, queueUnknown } from './unknowns';
+import { observeVisitor } from './sightings';
+import { thresholdsOf } from './thresholds';
+import { scalar } from '../../sqlite/sql';
 import { isCropInput, type CropInput } from '../store/crop';
 import type { Identification } from '../base/types';
 import { unitVector, type EmbeddingInput } from '../base/validate';
@@ -61,6 +64,8 @@ export interface RecognisedFace extends Identification {
   newVisit: boolean;
   /** The crop joined the unlabeled queue. */
   queued: boolean;
+  /** The anonymous visitor a stranger is (its visit recorded), or null. */
+  visitorId: number | null;
   /** What to say (aria-live), or null. */
   announce: string | null;
 }
@@ -74,11 +79,7 @@ export interface RecogniseOptions {
   thresholds?: Thresholds;
 }
 
-/** The live vote's two thresholds as the memory has them: the lower one defaults to the upper (no band). */
-export function thresholdsOf(core: MemoryCore): Thresholds {
-  const upper = core.config.threshold;
-  return { upper, lower: Math.min(upper, core.config.lowerThreshold ?? upper) };
-}
+export { thresholdsOf };
 
 function bad(message: string): never {
   throw new MemoryError('invalid-input', message);
@@ -209,6 +210,7 @@ export async function recognise(
     const face = faces[i]!;
     let newVisit = false;
     let queued = false;
+    let visitorId: number | null = null;
     const named = d.known ? id.topK.find((c) => c.personId === d.personId) : undefined;
     if (d.observe && named) {
       // The one place a decision's confidence reaches the stored sighting: the
@@ -216,10 +218,10 @@ export async function recognise(
       const confidence = d.confidence > 0 ? d.confidence : named.similarity;
       ({ newVisit } = await observe(core, named.personId, named.similarity, nowMs, confidence));
     }
-    if (d.queue) {
-      ({ queued } = await queueUnknown(core, face.crop, face.embedding, {
+    if (d.state === 'stranger' && !core.readOnly) {
+      ({ queued, visitorId, newVisit } = await strangerSeen(core, face, d.queue, {
         quality: inputs[i]!.quality,
-        timestampMs: nowMs,
+        nowMs,
       }));
     }
     const name = named?.name ?? null;
@@ -233,8 +235,63 @@ export async function recognise(
       track: d.track,
       newVisit,
       queued,
+      visitorId,
       announce: announcement(d, name, queued),
     });
   }
   return out;
+}
+
+/** Each live track's visitor, once known, so later frames of it need no matching (bounded). */
+const trackVisitors = new WeakMap<MemoryCore, Map<number, number>>();
+const MAX_TRACKS = 256;
+
+/**
+ * A face the vote calls a stranger: which visitor it is (its track's, or
+ * matched against the visitors: see unknowns.ts), its crop queued when the
+ * decision asks for it (a new visitor is made by its first crop), and a
+ * sighting of that visitor: the same visit rule as a person's.
+ */
+async function strangerSeen(
+  core: MemoryCore,
+  face: Required<RecogniseFace>,
+  queue: boolean,
+  at: { quality: number; nowMs: number },
+): Promise<{ queued: boolean; visitorId: number | null; newVisit: boolean }> {
+  const vector = unitVector(face.embedding, core.config.dim);
+  const tracks = trackVisitors.get(core) ?? new Map<number, number>();
+  trackVisitors.set(core, tracks);
+  const known = face.trackId === null ? undefined : tracks.get(face.trackId);
+  const match = await core.serial(async () => {
+    if (known !== undefined && scalar(core.db, 'SELECT 1 FROM visitors WHERE id = ?', [known])) {
+      return { visitorId: known as number | null, similarity: 1, notSure: false };
+    }
+    const m = await matchVisitorVector(core, vector);
+    return {
+      visitorId: m.decision === 'same' ? m.visitorId : null,
+      similarity: m.similarity,
+      notSure: m.decision === 'not-sure',
+    };
+  });
+  if (match.notSure) return { queued: false, visitorId: null, newVisit: false };
+  let { visitorId } = match;
+  let queued = false;
+  // A new visitor is made only by a crop the decision queues (a good enough face).
+  if (queue) {
+    const q = await queueUnknown(core, face.crop, vector, {
+      quality: at.quality,
+      timestampMs: at.nowMs,
+      visitorId,
+    });
+    queued = q.queued;
+    visitorId = q.visitorId;
+  }
+  if (visitorId === null) return { queued, visitorId, newVisit: false };
+  if (face.trackId !== null) {
+    tracks.delete(face.trackId);
+    tracks.set(face.trackId, visitorId);
+    if (tracks.size > MAX_TRACKS) tracks.delete(tracks.keys().next().value!);
+  }
+  const { newVisit } = await observeVisitor(core, visitorId, match.similarity, at.nowMs);
+  return { queued, visitorId, newVisit };
 }

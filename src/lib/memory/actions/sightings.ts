@@ -2,6 +2,13 @@ import type { MemoryCore } from '../store/core';
 import { MemoryError } from '../base/errors';
 import { scalar } from '../../sqlite/sql';
 import { checkId } from '../base/validate';
+import type { SqlTx } from '../../sqlite/sql';
+import { subjectKey, subjectOf, type Subject } from '../store/visit-tracker';
+
+/** The table and column of a subject's row and of its sightings. */
+const TABLE = { person: 'persons', visitor: 'visitors' } as const;
+const COLUMN = { person: 'person_id', visitor: 'visitor_id' } as const;
+const WHO = { person: 'person', visitor: 'visitor' } as const;
 
 function checkSimilarity(similarity: unknown, what = 'A similarity'): number {
   if (typeof similarity !== 'number' || !Number.isFinite(similarity)) {
@@ -22,7 +29,14 @@ export function recordSighting(core: MemoryCore, personId: unknown, similarity: 
     if (!tx.one('SELECT id FROM persons WHERE id = ?', [id])) {
       throw new MemoryError('not-found', `No person ${id}.`);
     }
-    tx.insert('sightings', { person_id: id, timestamp: now, similarity: sim, confidence: sim });
+    tx.insert('sightings', {
+      person_id: id,
+      timestamp: now,
+      similarity: sim,
+      confidence: sim,
+      ended: now,
+      frames: 1,
+    });
     tx.run(
       'UPDATE persons SET visit_count = visit_count + 1, last_seen = MAX(last_seen, ?) WHERE id = ?',
       [now, id],
@@ -45,22 +59,48 @@ export function observe(
   confidence?: unknown,
 ): Promise<{ newVisit: boolean }> {
   const id = checkId(personId, 'A person id');
+  return observeSubject(core, { kind: 'person', id }, similarity, atMs, confidence);
+}
+
+/** observe() for an anonymous visitor: the same visit rule, on the visitor's own rows. */
+export function observeVisitor(
+  core: MemoryCore,
+  visitorId: unknown,
+  similarity: unknown,
+  atMs = Date.now(),
+): Promise<{ newVisit: boolean }> {
+  const id = checkId(visitorId, 'A visitor id');
+  return observeSubject(core, { kind: 'visitor', id }, similarity, atMs);
+}
+
+function observeSubject(
+  core: MemoryCore,
+  subject: Subject,
+  similarity: unknown,
+  atMs: number,
+  confidence?: unknown,
+): Promise<{ newVisit: boolean }> {
   const sim = checkSimilarity(similarity);
   const conf = confidence === undefined ? sim : checkSimilarity(confidence, 'A confidence');
   if (!Number.isFinite(atMs)) throw new MemoryError('invalid-input', 'Bad time.');
+  const { id, kind } = subject;
   return core.serial(() => {
     core.assertWritable();
-    const stored = scalar(core.db, 'SELECT last_seen FROM persons WHERE id = ?', [id]);
-    if (stored === null) throw new MemoryError('not-found', `No person ${id}.`);
+    const stored = scalar(core.db, `SELECT last_seen FROM ${TABLE[kind]} WHERE id = ?`, [id]);
+    if (stored === null) throw new MemoryError('not-found', `No ${WHO[kind]} ${id}.`);
     const newVisit = core.tracker.observe(
-      id,
+      subjectKey(subject),
       sim,
       atMs,
-      () => ({
-        lastSeenMs: Number(stored),
-        hasSightings:
-          scalar(core.db, 'SELECT 1 FROM sightings WHERE person_id = ? LIMIT 1', [id]) !== null,
-      }),
+      () => {
+        const hasSightings =
+          scalar(core.db, `SELECT 1 FROM sightings WHERE ${COLUMN[kind]} = ? LIMIT 1`, [id]) !==
+          null;
+        // A person starts with the visit they were labelled in (counted, no row yet);
+        // a visitor's visits are its rows only, so its first observation starts one.
+        const counted = kind === 'person' || hasSightings;
+        return { lastSeenMs: counted ? Number(stored) : null, hasSightings };
+      },
       conf,
     );
     scheduleSightings(core);
@@ -98,26 +138,40 @@ export async function flushSightings(core: MemoryCore): Promise<void> {
     await core.action('sightings', (tx) => {
       taken = core.tracker.take();
       if (!taken.length) return { result: undefined, noop: true };
-      for (const p of taken) {
-        // The person may have been deleted since: their presence goes with them.
-        if (!tx.one('SELECT id FROM persons WHERE id = ?', [p.personId])) continue;
-        for (const v of p.visits) {
-          tx.insert('sightings', {
-            person_id: p.personId,
-            timestamp: v.atMs,
-            similarity: v.similarity,
-            confidence: v.confidence,
-          });
-        }
-        tx.run(
-          'UPDATE persons SET visit_count = visit_count + ?, last_seen = MAX(last_seen, ?) WHERE id = ?',
-          [p.visits.filter((v) => v.counted).length, p.lastSeenMs, p.personId],
-        );
-      }
+      for (const p of taken) writePresence(tx, p);
       return { result: undefined };
     });
   } catch (error) {
     core.tracker.restore(taken);
     throw error;
   }
+}
+
+/** One subject's batched visits: new rows, the open row's end and count, the subject's totals. */
+function writePresence(tx: SqlTx, p: ReturnType<MemoryCore['tracker']['take']>[number]): void {
+  const { kind, id } = subjectOf(p.key);
+  const col = COLUMN[kind];
+  // The subject may have been deleted (or named) since: that presence goes with it.
+  if (!tx.one(`SELECT id FROM ${TABLE[kind]} WHERE id = ?`, [id])) return;
+  if (p.extend) {
+    tx.run(
+      `UPDATE sightings SET ended = MAX(ended, ?), frames = frames + ? WHERE id =
+         (SELECT id FROM sightings WHERE ${col} = ? ORDER BY timestamp DESC, id DESC LIMIT 1)`,
+      [p.extend.endMs, p.extend.frames, id],
+    );
+  }
+  for (const v of p.visits) {
+    tx.insert('sightings', {
+      [col]: id,
+      timestamp: v.atMs,
+      similarity: v.similarity,
+      confidence: v.confidence,
+      ended: v.endMs,
+      frames: v.frames,
+    });
+  }
+  tx.run(
+    `UPDATE ${TABLE[kind]} SET visit_count = visit_count + ?, last_seen = MAX(last_seen, ?) WHERE id = ?`,
+    [p.visits.filter((v) => v.counted).length, p.lastSeenMs, id],
+  );
 }

@@ -223,7 +223,7 @@ describe('verify: damage is found and named', () => {
     const { report } = await damaged(async ({ name }) => {
       await editSnapshot(
         name,
-        `INSERT INTO sightings (person_id, timestamp, similarity) VALUES (777, 1, 0.9);
+        `INSERT INTO sightings (person_id, timestamp, similarity, ended) VALUES (777, 1, 0.9, 1);
          UPDATE unlabeled SET sample_id = 5555 WHERE id = 1;`,
       );
     });

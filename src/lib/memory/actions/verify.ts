@@ -115,6 +115,20 @@ export async function verifyConsistency(
   )) {
     problems.add(`${r.n} sightings of person #${r.person_id}, who does not exist`);
   }
+  for (const r of rows<{ visitor_id: number; n: number }>(
+    db,
+    `SELECT visitor_id, COUNT(*) AS n FROM sightings WHERE visitor_id IS NOT NULL
+     AND visitor_id NOT IN (SELECT id FROM visitors) GROUP BY visitor_id`,
+  )) {
+    problems.add(`${r.n} sightings of visitor #${r.visitor_id}, who does not exist`);
+  }
+  for (const r of rows<{ id: number }>(
+    db,
+    `SELECT id FROM unlabeled WHERE reviewed = 0
+     AND (visitor_id IS NULL OR visitor_id NOT IN (SELECT id FROM visitors))`,
+  )) {
+    problems.add(`queued face ${r.id} belongs to no visitor`);
+  }
   const unlabeled = rows<UnlabeledRow>(
     db,
     'SELECT id, reviewed, has_crop, sample_id FROM unlabeled',

@@ -56,6 +56,63 @@ export interface UnlabeledFace {
   /** The caller's grouping (e.g. a face track), so a group can be labelled at once. */
   groupKey: string | null;
   quality: number | null;
+  /** The anonymous visitor this face is one of (null only in an old, reviewed row). */
+  visitorId: number | null;
+}
+
+/**
+ * A stranger the camera saw: one card of the queue ("Visitor 12, seen 3 times
+ * since Monday"). `number` is its id, never reused. Its faces are queued faces.
+ */
+export interface Visitor {
+  id: number;
+  number: number;
+  firstSeenMs: number;
+  lastSeenMs: number;
+  visitCount: number;
+  /** Its waiting faces (the best few crops), best quality first. */
+  faceIds: number[];
+  /** The face to show (best quality with a crop), or null. */
+  coverFaceId: number | null;
+}
+
+/** Who a visit is of. */
+export type VisitSubject =
+  { kind: 'person'; id: number; name: string } | { kind: 'visitor'; id: number; number: number };
+
+/** One visit (a sightings row): its start, its last recognition, and how many recognitions. */
+export interface Visit {
+  id: number;
+  subject: VisitSubject;
+  startMs: number;
+  endMs: number;
+  sightings: number;
+}
+
+/** Which visits the log shows: one person or visitor (or all), from … to (epoch ms, end excluded). */
+export interface VisitFilter {
+  personId?: number;
+  visitorId?: number;
+  fromMs?: number;
+  toMs?: number;
+  /** Newest first; at most this many (default 500; 0: all). */
+  limit?: number;
+  offset?: number;
+}
+
+/** What retention forgets: visitors unseen for N days, sightings older than N months (null: never). */
+export interface RetentionPolicy {
+  visitorDays: number | null;
+  sightingMonths: number | null;
+}
+
+/** What applying a retention policy now deletes (the preview), or deleted. */
+export interface RetentionCounts {
+  visitors: number;
+  /** Waiting faces (crop + embedding) of those visitors. */
+  faces: number;
+  /** Sightings rows (visits) of people and visitors, those visitors' included. */
+  sightings: number;
 }
 
 export interface QueueOptions {
@@ -74,6 +131,7 @@ export interface MemoryStats {
   persons: number;
   samples: number;
   unlabeled: number;
+  visitors: number;
   sightings: number;
   indexType: IndexKind;
   ntotal: number;

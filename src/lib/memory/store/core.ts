@@ -2,7 +2,7 @@ import type { Database } from 'sql.js';
 import type { FaissModule } from '../../faiss';
 import { MemoryError, READ_ONLY_MESSAGE } from '../base/errors';
 import { effectSize, type IndexEffect, type JournalEntry } from './journal';
-import { journalKey } from './keys';
+import { journalKey, UNLABELED_EMB_PREFIX } from './keys';
 import type { KvStore, WriteStepHook } from './kv';
 import type { WriterLock } from './locks';
 import { META, readMetaNumber, writeMeta } from './meta';
@@ -27,6 +27,16 @@ export interface CoreConfig {
   /** Test hook inside every write transaction (see kv.ts). */
   onWriteStep?: WriteStepHook;
   onEvent?: (event: MemoryEvent) => void;
+}
+
+/** Whether an action's SQL or keys touched the unlabeled queue (see queueVersion). */
+function touchesQueue(tx: SqlTx, puts: Array<[string, unknown]> = [], deletes: string[] = []) {
+  const key = (k: string) => k.startsWith(UNLABELED_EMB_PREFIX);
+  return (
+    tx.log.some(([sql]) => /\bunlabeled\b/.test(sql)) ||
+    puts.some(([k]) => key(k)) ||
+    deletes.some(key)
+  );
 }
 
 /** Upkeep waits for maintenanceDelayMs of quiet, but at most this many delays. */
@@ -82,6 +92,8 @@ export class MemoryCore {
   /** Set when the index was rebuilt (retrained): the stored checkpoint is outdated even if its tags match. */
   rebuiltSinceCheckpoint = false;
   readonly tracker: VisitTracker;
+  /** Bumped by every action that touched the queue (its rows or its vectors): caches of it compare. */
+  queueVersion = 0;
   #maintenanceTimer: ReturnType<typeof setTimeout> | undefined;
   /** When upkeep was first asked for since it last ran. */
   #maintenanceAskedAt: number | null = null;
@@ -181,6 +193,7 @@ export class MemoryCore {
     // Durable from here on. What follows only brings memory up to date with storage.
     tx.commit();
     this.seq = seq;
+    if (touchesQueue(tx, out.puts, out.deletes)) this.queueVersion++;
     const own = effects.filter((e) => e.modelId === this.config.modelId);
     this.retained.set(seq, { models, vectors: own.reduce((n, e) => n + effectSize(e), 0) });
     try {

@@ -15,7 +15,8 @@ export const embKey = (modelId: string, personId: number): string =>
   `${embPrefix(modelId)}${personId}`;
 export const cropKey = (sampleId: number): string => `crop/${sampleId}`;
 export const unlabeledCropKey = (id: number): string => `crop/unl/${id}`;
-export const unlabeledEmbKey = (id: number): string => `unl/${id}`;
+export const UNLABELED_EMB_PREFIX = 'unl/';
+export const unlabeledEmbKey = (id: number): string => `${UNLABELED_EMB_PREFIX}${id}`;
 /** The embedding (unit Float32Array) of a "not this person" face. */
 export const negativeEmbKey = (id: number): string => `neg/${id}`;
 export const faissKey = (modelId: string): string => `faiss/${enc(modelId)}`;

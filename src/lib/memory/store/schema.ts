@@ -63,6 +63,48 @@ const MIGRATIONS: ReadonlyArray<string> = [
   CREATE INDEX negatives_by_person ON negatives (person_id);
   ALTER TABLE sightings ADD COLUMN confidence REAL;
   `,
+  // 2 → 3: visitors. A stranger is a `visitors` row (its number is its id, never
+  // reused); its crops and embeddings stay queued faces (`unlabeled.visitor_id`).
+  // A sighting row is one visit of a person OR a visitor, with its end and how
+  // many recognitions it had (kept up to date as the visit goes on), so the
+  // visit log reads rows and never rescans. Every waiting group becomes a visitor.
+  `
+  CREATE TABLE visitors (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    first_seen INTEGER NOT NULL,
+    last_seen INTEGER NOT NULL,
+    visit_count INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE INDEX visitors_by_last_seen ON visitors (last_seen);
+  ALTER TABLE unlabeled ADD COLUMN visitor_id INTEGER;
+  CREATE INDEX unlabeled_by_visitor ON unlabeled (visitor_id);
+  CREATE TABLE sightings_v3 (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    person_id INTEGER,
+    visitor_id INTEGER,
+    timestamp INTEGER NOT NULL,
+    similarity REAL NOT NULL,
+    confidence REAL,
+    ended INTEGER NOT NULL,
+    frames INTEGER NOT NULL DEFAULT 1,
+    CHECK ((person_id IS NULL) <> (visitor_id IS NULL))
+  );
+  INSERT INTO sightings_v3 (id, person_id, timestamp, similarity, confidence, ended, frames)
+    SELECT id, person_id, timestamp, similarity, confidence, timestamp, 1 FROM sightings;
+  DROP TABLE sightings;
+  ALTER TABLE sightings_v3 RENAME TO sightings;
+  CREATE INDEX sightings_by_person ON sightings (person_id, timestamp);
+  CREATE INDEX sightings_by_visitor ON sightings (visitor_id, timestamp);
+  CREATE INDEX sightings_by_time ON sightings (timestamp);
+  CREATE TEMP TABLE visitor_groups (id INTEGER PRIMARY KEY, k TEXT UNIQUE, f INTEGER, l INTEGER);
+  INSERT INTO visitor_groups (k, f, l)
+    SELECT COALESCE(group_key, 'id:' || id), MIN(timestamp), MAX(timestamp)
+    FROM unlabeled WHERE reviewed = 0 GROUP BY 1 ORDER BY MIN(id);
+  INSERT INTO visitors (id, first_seen, last_seen, visit_count) SELECT id, f, l, 1 FROM visitor_groups;
+  UPDATE unlabeled SET visitor_id = (SELECT g.id FROM visitor_groups g
+    WHERE g.k = COALESCE(unlabeled.group_key, 'id:' || unlabeled.id)) WHERE reviewed = 0;
+  DROP TABLE visitor_groups;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

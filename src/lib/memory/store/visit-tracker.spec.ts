@@ -30,7 +30,14 @@ describe('VisitTracker', () => {
     expect(t.observe(1, 0.9, 10 * MIN, labelledAt)).toBe(true);
     expect(t.observe(1, 0.9, 11 * MIN, labelledAt)).toBe(false);
     expect(t.take()[0]!.visits).toEqual([
-      { atMs: 10 * MIN, similarity: 0.9, confidence: 0.9, counted: false },
+      {
+        atMs: 10 * MIN,
+        endMs: 11 * MIN,
+        frames: 2,
+        similarity: 0.9,
+        confidence: 0.9,
+        counted: false,
+      },
     ]);
     // Labelled long ago and never sighted: a new visit that counts.
     expect(t.observe(2, 0.9, 20 * MIN, () => ({ lastSeenMs: 1 * MIN, hasSightings: false }))).toBe(
@@ -55,7 +62,32 @@ describe('VisitTracker', () => {
     t.observe(2, 0.9, 0, never);
     t.rename(1, 3);
     t.forget(2);
-    expect(t.take().map((p) => p.personId)).toEqual([3]);
+    expect(t.take().map((p) => p.key)).toEqual([3]);
     expect(t.observe(3, 0.9, 500, never)).toBe(false); // still the same visit
+  });
+
+  it("keeps each visit's end and recognition count, and extends a stored visit", () => {
+    const t = new VisitTracker(5 * MIN);
+    for (const ms of [0, 1000, 2000]) t.observe(1, 0.9, ms, never);
+    t.observe(1, 0.9, 20 * MIN, never);
+    const [p] = t.take();
+    expect(p!.visits.map((v) => [v.atMs, v.endMs, v.frames])).toEqual([
+      [0, 2000, 3],
+      [20 * MIN, 20 * MIN, 1],
+    ]);
+    t.observe(1, 0.9, 21 * MIN, never);
+    t.observe(1, 0.9, 22 * MIN, never);
+    expect(t.take()[0]!.extend).toEqual({ endMs: 22 * MIN, frames: 2 });
+  });
+
+  it('a failed flush keeps the extension on the visit it belongs to', () => {
+    const t = new VisitTracker(5 * MIN);
+    t.observe(1, 0.9, 0, never);
+    const taken = t.take();
+    t.observe(1, 0.9, 1000, never); // the same visit, not yet written
+    t.restore(taken);
+    const [p] = t.take();
+    expect(p!.visits.map((v) => [v.atMs, v.endMs, v.frames])).toEqual([[0, 1000, 2]]);
+    expect(p!.extend).toBeNull();
   });
 });

@@ -1,20 +1,53 @@
-/** One person's batched presence, waiting to be written. */
-interface PendingPresence {
-  personId: number;
+/**
+ * Who a visit is of. The tracker keys both kinds by one number: a person's id,
+ * or minus a visitor's id (ids are positive, so the two never meet).
+ */
+export type Subject = { kind: 'person'; id: number } | { kind: 'visitor'; id: number };
+
+export const subjectKey = (s: Subject): number => (s.kind === 'person' ? s.id : -s.id);
+export const subjectOf = (key: number): Subject =>
+  key > 0 ? { kind: 'person', id: key } : { kind: 'visitor', id: -key };
+
+/** A visit that started since the last flush (one sightings row). */
+export interface PendingVisit {
+  atMs: number;
+  /** The last recognition in it so far, and how many there were. */
+  endMs: number;
+  frames: number;
+  similarity: number;
+  confidence: number;
   /**
-   * Visits that started since the last flush (one sightings row each).
-   * `counted: false` is the visit in which the person was labelled: it
-   * already counts (a new person starts with one visit) but has no row yet.
+   * `false` is the visit in which the subject was labelled or first queued: it
+   * already counts (a new person or visitor starts with one visit) but has no row yet.
    */
-  visits: Array<{ atMs: number; similarity: number; confidence: number; counted: boolean }>;
+  counted: boolean;
+}
+
+/** More recognitions in the visit whose row is already stored (its newest). */
+export interface VisitExtension {
+  endMs: number;
+  frames: number;
+}
+
+/** One subject's batched presence, waiting to be written. */
+export interface PendingPresence {
+  key: number;
+  visits: PendingVisit[];
+  extend: VisitExtension | null;
   lastSeenMs: number;
 }
 
+function combine(a: VisitExtension | null, b: VisitExtension | null): VisitExtension | null {
+  if (!a || !b) return a ?? b;
+  return { endMs: Math.max(a.endMs, b.endMs), frames: a.frames + b.frames };
+}
+
 /**
- * Turns a stream of per-frame recognitions into visits: a person seen
+ * Turns a stream of per-frame recognitions into visits: a subject seen
  * continuously counts once; a new visit starts after they have been absent
- * for more than `gapMs`. Pure bookkeeping; the database writes what
- * `take()` returns.
+ * for more than `gapMs`. Each visit's end and recognition count grow as it
+ * goes on (incrementally: a flush updates the open visit's row, never rescans).
+ * Pure bookkeeping; the database writes what `take()` returns.
  */
 export class VisitTracker {
   readonly #lastSeenMs = new Map<number, number>();
@@ -23,20 +56,20 @@ export class VisitTracker {
   constructor(readonly gapMs: number) {}
 
   /**
-   * Records one recognition. The stored state is consulted the first time a
-   * person is seen in this session, so a reload mid-visit does not count a
-   * second visit; a person recognised in the visit they were labelled in
+   * Records one recognition of subject `key`. The stored state is consulted the
+   * first time a subject is seen in this session, so a reload mid-visit does not
+   * count a second visit; a subject recognised in the visit it was labelled in
    * (no sightings row yet) gets that visit's row without a second count.
    * Returns whether this started a visit (or gave the labelling visit its row).
    */
   observe(
-    personId: number,
+    key: number,
     similarity: number,
     atMs: number,
     stored: () => { lastSeenMs: number | null; hasSightings: boolean },
     confidence = similarity,
   ) {
-    let last = this.#lastSeenMs.get(personId);
+    let last = this.#lastSeenMs.get(key);
     let uncounted = false;
     if (last === undefined) {
       const s = stored();
@@ -44,17 +77,25 @@ export class VisitTracker {
       uncounted = !s.hasSightings && last !== undefined && atMs - last <= this.gapMs;
     }
     const newVisit = uncounted || last === undefined || atMs - last > this.gapMs;
-    this.#lastSeenMs.set(personId, Math.max(atMs, last ?? atMs));
-    const p = this.#pending.get(personId) ?? { personId, visits: [], lastSeenMs: atMs };
-    if (newVisit) p.visits.push({ atMs, similarity, confidence, counted: !uncounted });
+    this.#lastSeenMs.set(key, Math.max(atMs, last ?? atMs));
+    const p = this.#pending.get(key) ?? { key, visits: [], extend: null, lastSeenMs: atMs };
+    const open = p.visits.at(-1);
+    if (newVisit) {
+      p.visits.push({ atMs, endMs: atMs, frames: 1, similarity, confidence, counted: !uncounted });
+    } else if (open) {
+      open.endMs = Math.max(open.endMs, atMs);
+      open.frames++;
+    } else {
+      p.extend = combine(p.extend, { endMs: atMs, frames: 1 });
+    }
     p.lastSeenMs = Math.max(p.lastSeenMs, atMs);
-    this.#pending.set(personId, p);
+    this.#pending.set(key, p);
     return newVisit;
   }
 
   /** A sighting written directly (recordSighting) also marks presence. */
-  markSeen(personId: number, atMs: number): void {
-    this.#lastSeenMs.set(personId, Math.max(atMs, this.#lastSeenMs.get(personId) ?? atMs));
+  markSeen(key: number, atMs: number): void {
+    this.#lastSeenMs.set(key, Math.max(atMs, this.#lastSeenMs.get(key) ?? atMs));
   }
 
   get hasPending(): boolean {
@@ -71,28 +112,38 @@ export class VisitTracker {
   /** Puts back what a failed flush took, merged with anything newer. */
   restore(items: readonly PendingPresence[]): void {
     for (const item of items) {
-      const now = this.#pending.get(item.personId);
+      const now = this.#pending.get(item.key);
       if (!now) {
-        this.#pending.set(item.personId, item);
+        this.#pending.set(item.key, item);
         continue;
       }
-      now.visits = [...item.visits, ...now.visits];
+      // What came since extended the visit that failed to be written, if there was one.
+      const older = item.visits.map((v) => ({ ...v }));
+      const last = older.at(-1);
+      let extend = now.extend;
+      if (last && extend) {
+        last.endMs = Math.max(last.endMs, extend.endMs);
+        last.frames += extend.frames;
+        extend = null;
+      }
+      now.visits = [...older, ...now.visits];
+      now.extend = combine(item.extend, extend);
       now.lastSeenMs = Math.max(now.lastSeenMs, item.lastSeenMs);
     }
   }
 
-  /** After a merge, presence of `from` continues as `into`. */
+  /** After a merge (or a visitor named), presence of `from` continues as `into`. */
   rename(from: number, into: number): void {
     const last = this.#lastSeenMs.get(from);
     this.#lastSeenMs.delete(from);
     if (last !== undefined) this.markSeen(into, last);
     const p = this.#pending.get(from);
     this.#pending.delete(from);
-    if (p) this.restore([{ ...p, personId: into }]);
+    if (p) this.restore([{ ...p, key: into }]);
   }
 
-  forget(personId: number): void {
-    this.#lastSeenMs.delete(personId);
-    this.#pending.delete(personId);
+  forget(key: number): void {
+    this.#lastSeenMs.delete(key);
+    this.#pending.delete(key);
   }
 }

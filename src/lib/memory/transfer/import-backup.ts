@@ -42,6 +42,8 @@ interface Rows {
     timestamp: number;
     similarity: number;
     confidence: number | null;
+    ended: number;
+    frames: number;
   }>;
   unlabeled: Array<UnlabeledRow & { sample_id: number | null }>;
   negatives: Array<{
@@ -78,7 +80,9 @@ async function readBackupDb(sqlite: Uint8Array): Promise<Rows> {
       ),
       sightings: rows(
         db,
-        'SELECT id, person_id, timestamp, similarity, confidence FROM sightings ORDER BY id',
+        // Visitors' visits (schema 3) stay out: their faces come in as new visitors.
+        `SELECT id, person_id, timestamp, similarity, confidence, ended, frames FROM sightings
+         WHERE person_id IS NOT NULL ORDER BY id`,
       ),
       unlabeled: rows(db, 'SELECT * FROM unlabeled ORDER BY id'),
       // An older backup's copy was migrated above: its table exists and is empty.
@@ -181,6 +185,7 @@ export async function backupSource(
       hasCrop: !!u.has_crop,
       embedding,
       groupKey: u.group_key,
+      visitorKey: u.visitor_id ?? null,
       quality: u.quality,
       sampleKey: u.sample_id,
     };
@@ -207,6 +212,8 @@ export async function backupSource(
       timestampMs: g.timestamp,
       similarity: g.similarity,
       confidence: g.confidence,
+      endMs: g.ended,
+      frames: g.frames,
     })),
     unlabeled,
     negatives,

@@ -18,6 +18,7 @@
 import type { MemoryCore } from '../store/core';
 import { appendRows, isEmbRecord, type EmbRecord } from '../store/emb-records';
 import type { IndexEffect } from '../store/journal';
+import { visitorFor } from '../actions/visitor-rows';
 import { cropKey, embKey, negativeEmbKey, unlabeledCropKey, unlabeledEmbKey } from '../store/keys';
 import { concat } from '../actions/labelling';
 import { idFloor, type Chunk, type IdFloor } from './import-chunks';
@@ -268,6 +269,8 @@ export class Merger {
         timestamp: g.timestampMs,
         similarity: g.similarity,
         confidence: g.confidence ?? null,
+        ended: Math.max(g.timestampMs, Number.isFinite(g.endMs) ? g.endMs! : g.timestampMs),
+        frames: Number.isSafeInteger(g.frames) && g.frames! > 0 ? g.frames! : 1,
       });
       this.counts.sightings++;
     }
@@ -374,6 +377,20 @@ export class Merger {
     return set;
   }
 
+  /** A restore keeps the file's visitor ids; a merge joins faces by group into new visitors. */
+  #visitorOf(tx: SqlTx, u: SourceUnlabeled): number {
+    const key = u.visitorKey ?? null;
+    if (!this.opts.keepIds || key === null) return visitorFor(tx, u.timestampMs, null, u.groupKey);
+    if (!tx.one('SELECT id FROM visitors WHERE id = ?', [key])) {
+      tx.run('INSERT INTO visitors (id, first_seen, last_seen, visit_count) VALUES (?, ?, ?, 0)', [
+        key,
+        u.timestampMs,
+        u.timestampMs,
+      ]);
+    }
+    return visitorFor(tx, u.timestampMs, key, null);
+  }
+
   async #unlabeled(tx: SqlTx, u: SourceUnlabeled, puts: Array<[string, unknown]>) {
     // History (faces labelled or discarded) is kept only by a restore.
     if (u.reviewed && !this.opts.keepIds) return;
@@ -400,6 +417,8 @@ export class Merger {
       group_key: u.groupKey,
       quality: u.quality,
       sample_id: sampleId,
+      // A waiting face is always one of a visitor: its group's, or a new one.
+      visitor_id: u.reviewed ? null : this.#visitorOf(tx, u),
     });
     if (u.reviewed) return;
     puts.push([unlabeledEmbKey(id), u.embedding]);

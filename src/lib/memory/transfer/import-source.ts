@@ -40,6 +40,9 @@ export interface SourceSighting {
   similarity: number;
   /** The decision's confidence (null: not stored, as in older exports and the original). */
   confidence?: number | null;
+  /** The visit's last recognition and recognition count (absent: a visit of one, at its start). */
+  endMs?: number;
+  frames?: number;
 }
 
 export interface SourceUnlabeled {
@@ -53,6 +56,8 @@ export interface SourceUnlabeled {
   hasCrop: boolean;
   /** Needed for a face still waiting; reviewed rows have none. */
   embedding: Float32Array | null;
+  /** The visitor it was one of, in the file (a restore keeps that id). */
+  visitorKey?: number | null;
   groupKey: string | null;
   quality: number | null;
   /** The sample it became (reviewed rows). */
