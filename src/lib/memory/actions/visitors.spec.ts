@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { inTimeZone, ZONES } from '../../../../tests/support/time-zone';
 import initSqlJs from 'sql.js';
 import type { RecogniseFace, RecognisedFace } from './recognise';
 import { SQLITE_KEY } from '../store/keys';
@@ -231,7 +232,8 @@ describe('the visit log', () => {
     // The same visits everywhere: the person's count is the log's rows, and the visit
     // Ada was labelled in (at 0, never sighted: counted, as the original, with no row).
     expect((await db.getPerson(idAda)).visitCount).toBe(1 + 2);
-    expect((await db.visitsPerDay(idAda, 1, 30 * MIN, 0))[0]!.visits).toBe(2);
+    const perDay = await inTimeZone('UTC', () => db.visitsPerDay(idAda, 1, 30 * MIN));
+    expect(perDay[0]!.visits).toBe(2);
   });
 
   it('exports the filtered log as CSV with ISO times in the user’s zone', async () => {
@@ -247,6 +249,17 @@ describe('the visit log', () => {
       `"'=Ada, ""A""",,2025-01-02T10:00:00+01:00,2025-01-02T10:03:00+01:00,2`,
       '',
     ]);
+    // Without a fixed offset: the zone's own, at each time (winter here).
+    for (const { zone, winterOffsetH } of ZONES) {
+      const inZone = await inTimeZone(zone, () =>
+        db.visitLogCsv({ fromMs: Date.UTC(2025, 0, 1), personId: idAda }),
+      );
+      const h = String(9 + winterOffsetH).padStart(2, '0');
+      const off = `${winterOffsetH < 0 ? '-' : '+'}${String(Math.abs(winterOffsetH)).padStart(2, '0')}:00`;
+      expect(inZone.split('\r\n')[1]).toBe(
+        `"'=Ada, ""A""",,2025-01-02T${h}:00:00${off},2025-01-02T${h}:03:00${off},2`,
+      );
+    }
   });
 });
 
