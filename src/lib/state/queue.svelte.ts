@@ -96,14 +96,17 @@ export class QueueState {
           }
           for (const f of faces.filter((x) => !skipped.includes(x))) {
             const side = Math.max(f.box.x2 - f.box.x1, f.box.y2 - f.box.y1);
-            await this.memory.api.queueUnknown(f.crop, f.embedding, {
+            const r = await this.memory.api.queueUnknown(f.crop, f.embedding, {
               // Detector score × size (as the live view's crops), so the best crops go first.
               quality: faceQuality(f.score, side),
               timestampMs: Date.now(),
               maxPerGroup: 50,
+              // Every face of a chosen photo waits for a name; a doubtful one on its own card.
+              notSure: 'apart',
             });
+            // Counted as added only when it is in the queue (a visitor with 50 faces takes no more).
+            if (r.queued) result.faces++;
           }
-          result.faces += faces.length - skipped.length;
         } catch (error) {
           handleError(error, `Reading ${file.name}`);
         }

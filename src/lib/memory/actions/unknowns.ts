@@ -26,6 +26,12 @@ export interface QueueUnknownOptions {
   maxPerGroup?: number;
   /** The visitor this face is already known to be (its track's): no matching. */
   visitorId?: number | null;
+  /**
+   * A face between a visitor's two thresholds: 'skip' (the live view: nothing
+   * queued, nothing recorded, as for a not-sure person) or 'apart' (a photo the
+   * user chose: queued as a new visitor of its own, never added to the look-alike).
+   */
+  notSure?: 'skip' | 'apart';
 }
 
 export interface QueueUnknownResult {
@@ -138,7 +144,8 @@ export async function queueUnknown(
     };
   });
   const { full, ...told } = decision;
-  if (full || told.notSure) return { queued: false, id: null, ...told };
+  if (full || (told.notSure && opts.notSure !== 'apart'))
+    return { queued: false, id: null, ...told };
   const queued = await queueFace(
     core,
     crop,

@@ -71,6 +71,15 @@ describe('visitors: appear, return, label, merge, discard, expire', () => {
     const q = await db.queueUnknown(pngBlob(), between, { timestampMs: 3 * MIN });
     expect(q).toMatchObject({ queued: false, notSure: true, visitorId: null });
     expect((await db.listVisitors()).length).toBe(2);
+    // A face of a photo the user chose is kept: on a card of its own, not the look-alike's.
+    const apart = await db.queueUnknown(pngBlob(), between, {
+      timestampMs: 4 * MIN,
+      notSure: 'apart',
+    });
+    expect(apart).toMatchObject({ queued: true, notSure: true });
+    expect(apart.visitorId).not.toBeNull();
+    expect([a.visitorId, b.visitorId]).not.toContain(apart.visitorId);
+    expect((await db.listVisitors()).length).toBe(3);
   });
 
   it('labelling a visitor makes it a person and moves its visit history', async () => {
