@@ -102,9 +102,24 @@ export class QueuedVectors {
     const data = this.#data;
     let bestRow = -1;
     let bestSim = -Infinity;
-    for (let r = 0, o = 0; r < this.#ids.length; r++, o += d) {
-      let s = 0;
-      for (let i = 0; i < d; i++) s += q[i]! * data[o + i]!;
+    const rows = this.#ids.length;
+    const d4 = d - (d % 4);
+    for (let r = 0, o = 0; r < rows; r++, o += d) {
+      // Four running sums: the loop's additions no longer wait on each other
+      // (30k × 512: 14 → 9 ms in Node here).
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      let i = 0;
+      for (; i < d4; i += 4) {
+        s0 += q[i]! * data[o + i]!;
+        s1 += q[i + 1]! * data[o + i + 1]!;
+        s2 += q[i + 2]! * data[o + i + 2]!;
+        s3 += q[i + 3]! * data[o + i + 3]!;
+      }
+      for (; i < d; i++) s0 += q[i]! * data[o + i]!;
+      const s = s0 + s1 + s2 + s3;
       if (s > bestSim) {
         bestSim = s;
         bestRow = r;
