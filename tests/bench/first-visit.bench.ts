@@ -30,6 +30,7 @@ import { promisify } from 'node:util';
 import { chromium } from '@playwright/test';
 import { baseFlags, cameraFlags, chromiumPath } from '../e2e/support/app.ts';
 import { bbt, repoRoot, tmpDir } from '../e2e/support/paths.ts';
+import { freePort } from '../support/free-port.ts';
 import { median, type BenchRow, type BenchSuite } from './types.ts';
 
 const run = promisify(execFile);
@@ -40,17 +41,6 @@ const work = join(tmpDir, 'bench', 'first-visit');
 const BASELINE_REV = '7acedf99ca6ff1106ab7074a50cb818d8e4281b8';
 const QUIET_MS = 1500;
 const TIMEOUT_MS = 120_000;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** `vite preview` of `outDir`, run with the vite.config.ts of `cwd`. */
 async function preview(cwd: string, outDir: string): Promise<{ port: number; stop: () => void }> {
