@@ -8,7 +8,7 @@
  * only test patterns. E2E_ENGINES=firefox,webkit picks engines.
  */
 import { chromium, test, expect } from '@playwright/test';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   tid,
@@ -27,6 +27,7 @@ import {
 } from './support/engines/launch';
 import { baseFlags, chromiumPath } from './support/app';
 import { bbt, tmpDir } from './support/paths';
+import { liveFps, showToCamera, textOf } from './support/engines/steps';
 import {
   cameraLayoutInPage,
   pictureProblems,
@@ -40,12 +41,6 @@ const BINARIES: Record<EngineName, string[]> = {
   firefox: [FIREFOX_PATH],
   webkit: [WEBKIT_DRIVER, MINIBROWSER],
 };
-
-/** The test camera shows this picture from the next page load on (e2e build only). */
-async function showToCamera(tab: EngineTab, file: string): Promise<void> {
-  const url = `data:image/png;base64,${readFileSync(file).toString('base64')}`;
-  await tab.evaluate((u) => localStorage.setItem('visio.e2e.camera', u), url);
-}
 
 /** The names the live view shows, sorted ('Unknown' for strangers). */
 const inView = (tab: EngineTab) =>
@@ -85,12 +80,6 @@ const expectInView = (tab: EngineTab, names: string[], timeoutMs = 60_000) =>
     ),
   );
 
-const textOf = (tab: EngineTab, sel: string) =>
-  tab.evaluate(
-    (s) => [...document.querySelectorAll(s)].map((e) => e.textContent ?? '').join('\n'),
-    sel,
-  );
-
 const countOf = (tab: EngineTab, sel: string) =>
   tab.evaluate((s) => document.querySelectorAll(s).length, sel);
 
@@ -127,17 +116,6 @@ async function labelFirstGroup(tab: EngineTab, name: string): Promise<void> {
   await tab.fill(`${group} ${tid('name-input')}`, name);
   await tab.click(`${group} button[type="submit"]`);
   await waitText(tab, 'body', new RegExp(`as \u2068?${name}\u2069?\\.`));
-}
-
-/** Live frames per second as the live view reports them: the median of 8 readings, 0.5 s apart. */
-async function liveFps(tab: EngineTab): Promise<number> {
-  const got: number[] = [];
-  for (let i = 0; i < 8; i++) {
-    await new Promise((r) => setTimeout(r, 500));
-    got.push(Number(await textOf(tab, tid('fps'))));
-  }
-  got.sort((a, b) => a - b);
-  return got[4]!;
 }
 
 for (const engine of ENGINES) {
