@@ -127,15 +127,18 @@ export function labelFaces(core: MemoryCore, unlabeledIds: unknown, rawName: unk
   const name = cleanName(rawName);
   return core.action('label', async (tx) => {
     const pending = pendingRows(tx, ids);
-    const [vectors, crops] = await Promise.all([
-      core.kv.getMany<Float32Array>(ids.map(unlabeledEmbKey)),
-      core.kv.getMany<unknown>(ids.map(unlabeledCropKey)),
-    ]);
     const personId = personFor(
       tx,
       name,
       pending.map((r) => r.timestamp),
     );
+    // Every read at once: with encryption on, each is a decryption round trip.
+    const models = [...new Set(pending.map((r) => r.model_id))];
+    const [vectors, crops, records] = await Promise.all([
+      core.kv.getMany<Float32Array>(ids.map(unlabeledEmbKey)),
+      core.kv.getMany<unknown>(ids.map(unlabeledCropKey)),
+      core.kv.getMany<EmbRecord>(models.map((m) => embKey(m, personId))),
+    ]);
     const now = Date.now();
     const byModel = new Map<string, { ids: number[]; vectors: Float32Array[] }>();
     const puts: Array<[string, unknown]> = [];
@@ -169,7 +172,7 @@ export function labelFaces(core: MemoryCore, unlabeledIds: unknown, rawName: unk
     for (const [modelId, group] of byModel) {
       const flat = concat(group.vectors);
       const key = embKey(modelId, personId);
-      puts.push([key, appendRows(await core.kv.get<EmbRecord>(key), group.ids, flat)]);
+      puts.push([key, appendRows(records[models.indexOf(modelId)], group.ids, flat)]);
       index.push({ modelId, add: { ids: group.ids, vectors: flat } });
     }
     return { result: personId, puts, deletes, index };

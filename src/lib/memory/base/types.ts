@@ -114,6 +114,8 @@ export interface OpenReport {
   migratedFrom: number | null;
   /** Encryption at rest: 'off', or the lock's state ('converting'/'decrypting': a conversion to finish). */
   encryption: EncryptionState;
+  /** Of `ms`, the time spent deriving the key from the passphrase or passkey (0 when off). */
+  unlockMs: number;
   ms: number;
 }
 

@@ -131,6 +131,9 @@ export class KvStore {
   commit(writes: WriteSet, hook?: WriteStepHook): Promise<void> {
     const sealer = this.#sealer;
     const run = (async () => {
+      // The connection is fetched while the values are sealed.
+      const db = this.#db();
+      db.catch(() => undefined);
       let puts = writes.puts;
       if (sealer?.mode.sealWrites) {
         puts = await Promise.all(
@@ -140,7 +143,7 @@ export class KvStore {
           ]),
         );
       }
-      await this.#write({ puts, deletes: writes.deletes }, hook);
+      await this.#write({ puts, deletes: writes.deletes }, hook, db);
     })();
     this.#inflight.add(run);
     void run.finally(() => this.#inflight.delete(run)).catch(() => undefined);
@@ -157,9 +160,17 @@ export class KvStore {
     await this.#write(writes, hook);
   }
 
-  async #write(writes: WriteSet & Partial<ConditionalWriteSet>, hook?: WriteStepHook) {
+  #db(): Promise<IDBDatabase> {
+    return this.#store('readonly', (s) => s.transaction.db);
+  }
+
+  async #write(
+    writes: WriteSet & Partial<ConditionalWriteSet>,
+    hook?: WriteStepHook,
+    connection = this.#db(),
+  ) {
     try {
-      const db = await this.#store('readonly', (s) => s.transaction.db);
+      const db = await connection;
       const tx = db.transaction('memory', 'readwrite', { durability: 'strict' });
       const store = tx.objectStore('memory');
       const done = promisifyRequest(tx);

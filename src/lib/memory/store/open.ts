@@ -187,7 +187,8 @@ export async function openCore(o: OpenOptions): Promise<{ core: MemoryCore; repo
       indexEffectsReplayed: restored.effectsReplayed,
       missingEmbeddings: restored.missing,
       migratedFrom,
-      encryption,
+      encryption: encryption.state,
+      unlockMs: encryption.ms,
       ms: performance.now() - t0,
     };
     core.emit({ type: 'opened', report });
@@ -209,14 +210,15 @@ export async function openCore(o: OpenOptions): Promise<{ core: MemoryCore; repo
 async function unlockStore(
   kv: KvStore,
   unlock: UnlockWith | undefined,
-): Promise<LockState | 'off'> {
+): Promise<{ state: LockState | 'off'; ms: number }> {
   const raw = await kv.getRaw(LOCK_KEY);
-  if (raw === undefined) return 'off';
+  if (raw === undefined) return { state: 'off', ms: 0 };
   const lock = checkedLock(raw);
   if (!unlock) throw new MemoryError('locked', LOCKED_MESSAGE);
+  const t0 = performance.now();
   const key = await unwrapDataKey(lock, unlock);
   kv.setSealer(await RecordSealer.create(key, sealModeOf(lock.state)));
-  return lock.state;
+  return { state: lock.state, ms: performance.now() - t0 };
 }
 
 /** Said by every refusal to open damaged storage: the open writes nothing before it checks. */
