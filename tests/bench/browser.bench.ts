@@ -29,7 +29,9 @@ import { latencyMs } from './vision.bench.ts';
 const run = promisify(execFile);
 const vite = join(repoRoot, 'node_modules', 'vite', 'bin', 'vite.js');
 
-export async function serve(mode: 'dev' | 'preview'): Promise<{ origin: string; stop: () => void }> {
+export async function serve(
+  mode: 'dev' | 'preview',
+): Promise<{ origin: string; stop: () => void }> {
   const port = await freePort();
   const args = mode === 'dev' ? [vite] : [vite, 'preview'];
   const child: ChildProcess = spawn(

@@ -17,6 +17,7 @@ import { loadFaiss } from '../../src/lib/faiss/index.ts';
 import { FaceDatabase } from '../../src/lib/memory/face-database.ts';
 import { faissKey, SQLITE_KEY } from '../../src/lib/memory/store/keys.ts';
 import type { BenchRow, BenchSuite } from './types.ts';
+import { BENCH_PASSPHRASE, encryptedRows } from './memory-encrypted.ts';
 import { median } from './types.ts';
 
 const DIM = 768;
@@ -40,19 +41,29 @@ function vectors(n: number): Float32Array {
   return out;
 }
 
-function openDb(name: string): Promise<FaceDatabase> {
+function openDb(name: string, unlock = false): Promise<FaceDatabase> {
   return FaceDatabase.open({
     name,
     modelId: MODEL,
     dim: DIM,
     locks: null,
     maintenanceDelayMs: Infinity,
+    ...(unlock ? { unlock: { passphrase: BENCH_PASSPHRASE } } : {}),
   });
 }
 
-/** A memory of n embeddings: n/10 people of 10 samples, imported in 10k batches, then flushed. */
-async function populate(name: string, n: number, log: (m: string) => void): Promise<FaceDatabase> {
+/**
+ * A memory of n embeddings: n/10 people of 10 samples, imported in 10k batches, then flushed;
+ * `encrypted`: encryption turned on first (default Argon2id), so every record is written sealed.
+ */
+async function populate(
+  name: string,
+  n: number,
+  log: (m: string) => void,
+  encrypted = false,
+): Promise<FaceDatabase> {
   const db = await openDb(name);
+  if (encrypted) await db.enableEncryption({ passphrase: BENCH_PASSPHRASE });
   for (let at = 0; at < n; at += BATCH) {
     const m = Math.min(BATCH, n - at);
     const all = vectors(m);
@@ -156,6 +167,12 @@ async function run({ quick, log }: { quick: boolean; log: (m: string) => void })
     for (let i = 0; i < count; i++) ids.push(await db.queueUnlabeled(null, vectors(1)));
     return ids;
   };
+  // Encrypted twins of both memories (same seed, so the same vectors), for the rows at the end.
+  const seedNow = seed;
+  seed = 12345;
+  await (await populate(`${bigName}-sealed`, n, log, true)).close();
+  const sealedSmall = await populate(`${smallName}-sealed`, 1000, log, true);
+  seed = seedNow;
   const [qSmall, qBig] = [await queue(small, reps + warm), await queue(big, reps + warm)];
   const tSmall: number[] = [];
   const tBig: number[] = [];
@@ -214,8 +231,20 @@ async function run({ quick, log }: { quick: boolean; log: (m: string) => void })
       `+ SQLite ${(memory.sql / n).toFixed(0)} B per embedding, after open from checkpoint`,
   });
 
+  await big.close(); // with a fresh checkpoint, for the encrypted rows' baseline open
+  await encryptedRows({
+    n,
+    nk,
+    quick,
+    open: openDb,
+    timed,
+    gc,
+    names: { plain: bigName, sealed: `${bigName}-sealed`, plainSmall: small, sealedSmall },
+    queue,
+    row,
+  });
   await small.close({ flush: false });
-  await big.close({ flush: false });
+  await sealedSmall.close({ flush: false });
   return rows;
 }
 

@@ -45,6 +45,7 @@ import type { Calibration } from '../decision/calibrate';
 import type { MemoryCore } from './store/core';
 import { READ_ONLY_MESSAGE } from './base/errors';
 import { openCore, type OpenOptions } from './store/open';
+import * as encryption from './actions/encryption';
 import * as labelling from './actions/labelling';
 import * as negatives from './actions/negatives';
 import type { NegativeInfo, NotThisPersonResult, NotThisPersonTarget } from './actions/negatives';
@@ -84,10 +85,12 @@ import * as importRun from './transfer/import-run';
 import type { ImportPreview, ImportResult } from './transfer/import-run';
 import type {
   Candidate,
+  EncryptionStatus,
   Identification,
   ImportPerson,
   Match,
   MemoryStats,
+  NewUnlock,
   OpenReport,
   Person,
   PersonDetail,
@@ -100,6 +103,9 @@ import type {
   Visitor,
 } from './base/types';
 import type { EmbeddingInput } from './base/validate';
+import type { ConvertOptions } from './lock/convert';
+import type { NewKdfOptions } from './lock/kdf';
+import { readLockInfo, type LockInfo, type NewPasskey } from './lock/lock-info';
 import type { CropInput } from './store/crop';
 
 export type { OpenOptions };
@@ -322,6 +328,26 @@ export class FaceDatabase {
     importRun.applyImport,
   );
 
+  // ── encryption at rest (actions/encryption.ts, lock/) ────────
+
+  /** Off, on, or a conversion to finish; and the ways to unlock. */
+  encryptionStatus: () => Promise<EncryptionStatus> = this.#read(encryption.encryptionStatus);
+  /** Turns encryption on (a first passphrase or passkey), sealing every record; resumes a cut-short run. */
+  enableEncryption: (unlock: NewUnlock | null, opts?: ConvertOptions) => Promise<EncryptionStatus> =
+    this.#steps(encryption.enableEncryption);
+  /** Turns encryption off, every record back to plaintext; resumes a cut-short run. */
+  disableEncryption: (opts?: ConvertOptions) => Promise<EncryptionStatus> = this.#steps(
+    encryption.disableEncryption,
+  );
+  /** A new passphrase (replacing the old): the data key is wrapped again, nothing else changes. */
+  setPassphrase: (passphrase: string, kdf?: NewKdfOptions) => Promise<LockInfo> = this.#write(
+    encryption.setPassphrase,
+  );
+  /** Adds (or renews) a passkey from its WebAuthn PRF output for the salt given. */
+  addPasskey: (passkey: NewPasskey) => Promise<LockInfo> = this.#write(encryption.addPasskey);
+  /** Removes a passphrase or passkey by its `wrapId`; never the last one. */
+  removeUnlock: (wrapId: string) => Promise<LockInfo> = this.#write(encryption.removeUnlock);
+
   // ── lifecycle: not queued calls ──────────────────────────────
 
   /**
@@ -333,6 +359,15 @@ export class FaceDatabase {
     const { core, report } = await openCore(options);
     retention.startRetention(core);
     return new FaceDatabase(core, report);
+  }
+
+  /**
+   * Whether the memory called `name` is encrypted, and how it can be unlocked
+   * (credential ids and PRF salts for the passkey ceremony): read from its
+   * plaintext lock record without opening it. null when it is not encrypted.
+   */
+  static lockInfo(name: string): Promise<LockInfo | null> {
+    return readLockInfo(name);
   }
 
   /** The names of the queued methods (the fields above), for the worker service to forward. */

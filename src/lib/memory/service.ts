@@ -1,6 +1,7 @@
 import { MemoryError } from './base/errors';
 import { FaceDatabase, type OpenOptions, type QueuedMethod } from './face-database';
 import type { OpenReport } from './base/types';
+import { newPrfSalt } from './lock/lock-record';
 
 /** What can cross to the worker: the open options without functions or handles. */
 type ServiceOpenOptions = Omit<
@@ -56,6 +57,10 @@ export function createMemoryService(
       await d?.close();
     },
     cancelImport: (): void => db?.cancelImport(),
+    /** Before `open`: is the memory encrypted, and with which passphrase KDF / passkeys (PRF salts)? */
+    lockInfo: (name: string) => FaceDatabase.lockInfo(name),
+    /** A fresh PRF salt for a passkey being added (WebAuthn `prf.eval.first`). */
+    newPrfSalt: (): Uint8Array => newPrfSalt(),
     /** The page calls this on `pagehide` (workers do not get that event). */
     flush: async (): Promise<void> => {
       await db?.flush();

@@ -15,9 +15,9 @@ const MAGIC = 'VMEX';
 const CONTAINER_VERSION = 1;
 const KDF_PBKDF2_SHA256 = 1;
 const CIPHER_AES_256_GCM = 1;
-const MIN_ITERATIONS = 600_000;
+export const MIN_ITERATIONS = 600_000;
 /** Refuse absurd counts from a file: they would hang the tab for minutes. */
-const MAX_ITERATIONS = 20_000_000;
+export const MAX_ITERATIONS = 20_000_000;
 const SALT_BYTES = 16;
 const IV_BYTES = 12;
 const CHECK_BYTES = 16;
@@ -31,11 +31,12 @@ export function isEncryptedArchive(bytes: Uint8Array): boolean {
   return bytes.length >= 4 && String.fromCharCode(...bytes.subarray(0, 4)) === MAGIC;
 }
 
-async function deriveKeys(
+/** PBKDF2-HMAC-SHA256 of the NFC-normalised passphrase, 256 bits (also the memory lock's fallback). */
+export async function pbkdf2Sha256(
   passphrase: string,
   salt: Uint8Array,
   iterations: number,
-): Promise<{ key: CryptoKey; check: Uint8Array }> {
+): Promise<ArrayBuffer> {
   const subtle = globalThis.crypto.subtle;
   const password = await subtle.importKey(
     'raw',
@@ -44,11 +45,20 @@ async function deriveKeys(
     false,
     ['deriveBits'],
   );
-  const master = await subtle.deriveBits(
+  return subtle.deriveBits(
     { name: 'PBKDF2', hash: 'SHA-256', salt: buf(salt), iterations },
     password,
     256,
   );
+}
+
+async function deriveKeys(
+  passphrase: string,
+  salt: Uint8Array,
+  iterations: number,
+): Promise<{ key: CryptoKey; check: Uint8Array }> {
+  const subtle = globalThis.crypto.subtle;
+  const master = await pbkdf2Sha256(passphrase, salt, iterations);
   const hkdf = await subtle.importKey('raw', master, 'HKDF', false, ['deriveKey', 'deriveBits']);
   const info = (label: string) => ({
     name: 'HKDF',

@@ -158,10 +158,6 @@ export async function labelFaces(core: MemoryCore, unlabeledIds: unknown, rawNam
 /** labelFaces' body, inside an action (labelVisitor shares it). */
 export async function labelRows(core: MemoryCore, tx: SqlTx, ids: number[], name: CleanName) {
   const pending = pendingRows(tx, ids);
-  const [vectors, crops] = await Promise.all([
-    core.kv.getMany<Float32Array>(ids.map(unlabeledEmbKey)),
-    core.kv.getMany<unknown>(ids.map(unlabeledCropKey)),
-  ]);
   // Visitors left with no waiting face become this person: their visits move to them.
   const absorbed = emptiedVisitors(
     tx,
@@ -176,6 +172,13 @@ export async function labelRows(core: MemoryCore, tx: SqlTx, ids: number[], name
     absorbed.some((v) => v.visit_count > 0) ? 0 : 1,
   );
   absorbVisitors(tx, absorbed, personId);
+  // Every read at once: with encryption on, each is a decryption round trip.
+  const models = [...new Set(pending.map((r) => r.model_id))];
+  const [vectors, crops, records] = await Promise.all([
+    core.kv.getMany<Float32Array>(ids.map(unlabeledEmbKey)),
+    core.kv.getMany<unknown>(ids.map(unlabeledCropKey)),
+    core.kv.getMany<EmbRecord>(models.map((m) => embKey(m, personId))),
+  ]);
   const now = Date.now();
   const byModel = new Map<string, { ids: number[]; vectors: Float32Array[] }>();
   const puts: Array<[string, unknown]> = [];
@@ -206,7 +209,7 @@ export async function labelRows(core: MemoryCore, tx: SqlTx, ids: number[], name
   for (const [modelId, group] of byModel) {
     const flat = concat(group.vectors);
     const key = embKey(modelId, personId);
-    puts.push([key, appendRows(await core.kv.get<EmbRecord>(key), group.ids, flat)]);
+    puts.push([key, appendRows(records[models.indexOf(modelId)], group.ids, flat)]);
     index.push({ modelId, add: { ids: group.ids, vectors: flat } });
   }
   const after = () => {

@@ -15,7 +15,11 @@ type MemoryErrorCode =
   | 'storage-full'
   | 'storage-corrupt'
   | 'schema-too-new'
-  | 'index-failed';
+  | 'index-failed'
+  | 'locked'
+  | 'wrong-passphrase'
+  | 'wrong-passkey'
+  | 'encryption-state';
 
 export class MemoryError extends AppError<MemoryErrorCode> {
   override readonly name = 'MemoryError';

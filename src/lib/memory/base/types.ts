@@ -1,3 +1,5 @@
+import type { LockInfo, NewUnlock, UnlockWith } from '../lock/lock-record';
+
 /**
  * A face image as IndexedDB holds it: the bytes and their MIME type, never a
  * Blob. WebKit's ephemeral sessions (Safari's Private Browsing, every
@@ -168,11 +170,27 @@ export interface OpenReport {
   /** Samples whose stored embedding was missing or malformed (left out of the index). */
   missingEmbeddings: number;
   migratedFrom: number | null;
+  /** Encryption at rest: 'off', or the lock's state ('converting'/'decrypting': a conversion to finish). */
+  encryption: EncryptionState;
+  /** Of `ms`, the time spent deriving the key from the passphrase or passkey (0 when off). */
+  unlockMs: number;
   ms: number;
+}
+
+/** 'off', or where encryption at rest stands (see memory/lock/lock-record.ts). */
+export type EncryptionState = 'off' | 'converting' | 'on' | 'decrypting';
+
+export type { LockInfo, NewUnlock, UnlockWith };
+
+export interface EncryptionStatus {
+  state: EncryptionState;
+  /** The ways to unlock (null when off). */
+  info: LockInfo | null;
 }
 
 export type MemoryEvent =
   | { type: 'opened'; report: OpenReport }
   | { type: 'index-rebuilt'; reason: string; ntotal: number; kind: IndexKind }
   | { type: 'maintenance'; snapshot: boolean; checkpoint: boolean; journalDeleted: number }
+  | { type: 'encryption'; state: EncryptionState; done: number; total: number }
   | { type: 'error'; where: string; error: unknown };

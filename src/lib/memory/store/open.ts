@@ -22,6 +22,14 @@ import { loadSqlJs, replaySteps } from '../../sqlite/sql';
 import { sqliteFileProblem } from './sqlite-file';
 import type { Database, SqlJsStatic } from 'sql.js';
 import type { OpenReport } from '../base/types';
+import { LOCK_KEY, LOCKED_MESSAGE, RecordSealer } from '../lock/sealer';
+import {
+  checkedLock,
+  sealModeOf,
+  unwrapDataKey,
+  type LockState,
+  type UnlockWith,
+} from '../lock/lock-record';
 
 export interface OpenOptions {
   /** The IndexedDB database (and Web Lock) name: one per memory. */
@@ -51,6 +59,8 @@ export interface OpenOptions {
   onEvent?: CoreConfig['onEvent'];
   /** Test hook inside write transactions (see kv.ts). */
   onWriteStep?: CoreConfig['onWriteStep'];
+  /** The passphrase or passkey PRF output of an encrypted memory (ignored when it is not). */
+  unlock?: UnlockWith;
 }
 
 export const DEFAULTS = {
@@ -107,16 +117,25 @@ export async function openCore(o: OpenOptions): Promise<{ core: MemoryCore; repo
   let db: Database | undefined;
   let core: MemoryCore | undefined;
   try {
-    const [SQL, faiss] = await Promise.all([loadSqlJs(o.sqlWasmUrl), o.faiss ?? loadFaiss()]);
     // The checkpoint (the big read) is asked for first, so that in a browser
-    // IndexedDB fetches it while SQLite is being loaded and replayed.
-    const checkpoint = kv.get<Checkpoint>(faissKey(config.modelId));
+    // IndexedDB fetches it while SQLite and FAISS load and the lock is opened;
+    // it is decrypted (when sealed) once the data key is in hand.
+    const stored = kv.getRaw(faissKey(config.modelId));
+    stored.catch(() => undefined);
+    const [SQL, faiss, encryption] = await Promise.all([
+      loadSqlJs(o.sqlWasmUrl),
+      o.faiss ?? loadFaiss(),
+      unlockStore(kv, o.unlock),
+    ]);
+    const checkpoint = stored.then((raw) =>
+      kv.openValue<Checkpoint>(faissKey(config.modelId), raw),
+    );
     checkpoint.catch(() => undefined);
-    const [snapshot, stored] = await Promise.all([
+    const [snapshot, entries] = await Promise.all([
       kv.get<unknown>(SQLITE_KEY),
       kv.getPrefix<JournalEntry>(JOURNAL_PREFIX),
     ]);
-    const journal = stored.map(([key, entry]) => checkedEntry(key, entry));
+    const journal = entries.map(([key, entry]) => checkedEntry(key, entry));
     const fresh = snapshot === undefined;
     // A new memory has nothing stored at all; faces without a database are not one.
     if (fresh && !journal.length && (await kv.keys('')).length) {
@@ -168,6 +187,8 @@ export async function openCore(o: OpenOptions): Promise<{ core: MemoryCore; repo
       indexEffectsReplayed: restored.effectsReplayed,
       missingEmbeddings: restored.missing,
       migratedFrom,
+      encryption: encryption.state,
+      unlockMs: encryption.ms,
       ms: performance.now() - t0,
     };
     core.emit({ type: 'opened', report });
@@ -179,6 +200,25 @@ export async function openCore(o: OpenOptions): Promise<{ core: MemoryCore; repo
     await kv.close().catch(() => undefined);
     throw error;
   }
+}
+
+/**
+ * Opens the lock of an encrypted memory (a record under LOCK_KEY) with the
+ * caller's passphrase or passkey and gives the store its sealer; says which
+ * state encryption is in ('off' without a lock). Writes nothing.
+ */
+async function unlockStore(
+  kv: KvStore,
+  unlock: UnlockWith | undefined,
+): Promise<{ state: LockState | 'off'; ms: number }> {
+  const raw = await kv.getRaw(LOCK_KEY);
+  if (raw === undefined) return { state: 'off', ms: 0 };
+  const lock = checkedLock(raw);
+  if (!unlock) throw new MemoryError('locked', LOCKED_MESSAGE);
+  const t0 = performance.now();
+  const key = await unwrapDataKey(lock, unlock);
+  kv.setSealer(await RecordSealer.create(key, sealModeOf(lock.state)));
+  return { state: lock.state, ms: performance.now() - t0 };
 }
 
 /** Said by every refusal to open damaged storage: the open writes nothing before it checks. */
