@@ -143,6 +143,42 @@ test('switching to a model loaded from a file re-embeds every stored face; recog
   await expectInView(again.page, ['Amy']);
 });
 
+test('switching to the bundled dlib recogniser re-embeds from the stored crops, recognises with it, and a restart keeps it', async ({
+  launch,
+}) => {
+  const profileDir = newProfileDir();
+  const { page, close } = await launch({ camera: cam('amy/amy1.png'), profileDir });
+  await expectInView(page, ['Unknown']);
+  await expect.poll(() => queueCount(page)).toBe(1);
+  await labelFirstGroup(page, 'Amy');
+  await openSettings(page);
+  const before = await indexFacts(page);
+  expect(before).toMatchObject({ model: 'face-fr512', dim: 512 });
+  const card = page.getByTestId('model-dlib-resnet128');
+  await expect(card.getByTestId('offline')).toHaveText('Included with the app');
+  await card.getByTestId('use-model').click();
+  const status = page.getByTestId('switch-status');
+  await expect(status).toHaveAttribute('data-phase', 'done', { timeout: 90_000 });
+  expect(await indexFacts(page)).toEqual({
+    model: 'dlib-resnet128',
+    dim: 128,
+    ntotal: before.samples,
+    samples: before.samples,
+  });
+  await page.getByTestId('dismiss-switch').click();
+  await page.getByRole('link', { name: 'Live' }).click();
+  await expect(page.getByTestId('model-name')).toHaveText('dlib face recogniser (bundled, 128-d)');
+  await expectInView(page, ['Amy']);
+
+  await close();
+  const again = await launch({ camera: cam('amy/amy1.png'), profileDir });
+  await expect(again.page.getByTestId('model-name')).toHaveText(
+    'dlib face recogniser (bundled, 128-d)',
+    { timeout: 60_000 },
+  );
+  await expectInView(again.page, ['Amy']);
+});
+
 test('download with progress, kept offline and never downloaded twice; switching back reuses the old vectors', async ({
   launch,
 }) => {
