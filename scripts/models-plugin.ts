@@ -1,7 +1,8 @@
 /**
  * Vite plugin: ships the bundled face models with the app. At build time it
- * takes fr_detect, fr_landmark and fr_feature from the npm package, checks
- * them against models/manifest.json and emits them as
+ * takes fr_detect, fr_landmark and fr_feature from the npm package and
+ * converts dlib_resnet128 from face-api's weights (models/dlib-resnet.ts),
+ * checks them all against models/manifest.json and emits them as
  * `models/<sha256[0:8]>/<file>` (a versioned path, so the service worker's
  * precache and the HTTP caches never serve a stale model); `vite dev` serves
  * the same paths straight from node_modules. No weights are committed.

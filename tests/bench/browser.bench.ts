@@ -52,7 +52,7 @@ export async function serve(
   throw new Error(`vite ${mode} did not start`);
 }
 
-async function chromiumLatency(
+export async function chromiumLatency(
   browser: Browser,
   origin: string,
   opts: { modelUrl: string; data?: { url: string; name: string }; input: string; dims: number[] },
@@ -77,6 +77,24 @@ async function chromiumLatency(
   if (!r.isolated)
     throw new Error('the bench page is not cross-origin isolated: threads would not run');
   return r.medianMs;
+}
+
+/** Runs `fn` with headless Chromium and a Vite dev server of the app; stops both after. */
+export async function withDevChromium<T>(
+  fn: (browser: Browser, origin: string) => Promise<T>,
+): Promise<T> {
+  const server = await serve('dev');
+  const browser = await chromium.launch({
+    executablePath: chromiumPath,
+    headless: true,
+    args: baseFlags,
+  });
+  try {
+    return await fn(browser, server.origin);
+  } finally {
+    await browser.close();
+    server.stop();
+  }
 }
 
 async function latencyRows(quick: boolean, log: (m: string) => void): Promise<BenchRow[]> {
@@ -107,17 +125,11 @@ async function latencyRows(quick: boolean, log: (m: string) => void): Promise<Be
       note: quick ? `quick mode: ${layers} of ViT-B's 12 layers` : undefined,
     },
   ];
-  const server = await serve('dev');
-  const browser = await chromium.launch({
-    executablePath: chromiumPath,
-    headless: true,
-    args: baseFlags,
-  });
-  try {
+  await withDevChromium(async (browser, origin) => {
     for (const m of models) {
       for (const threads of [1, 2]) {
         const native = await latencyMs('cpu', threads, m.file, m.input, m.dims.join(','), m.reps);
-        const web = await chromiumLatency(browser, server.origin, m, threads, m.reps);
+        const web = await chromiumLatency(browser, origin, m, threads, m.reps);
         log(
           `${m.label} ${threads}t: Chromium ${web.toFixed(1)} ms, native ${native.toFixed(1)} ms`,
         );
@@ -135,10 +147,7 @@ async function latencyRows(quick: boolean, log: (m: string) => void): Promise<Be
         });
       }
     }
-  } finally {
-    await browser.close();
-    server.stop();
-  }
+  });
   return rows;
 }
 

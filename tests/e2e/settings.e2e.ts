@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FileChooser, Page } from '@playwright/test';
 import { writeDinov3SignatureModel } from '../../src/lib/diagnostics/probe-model/dinov3-probe.ts';
-import { expect, newProfileDir, test } from './support/app';
+import { expect, newProfileDir, test, type AppLaunch, type LaunchedApp } from './support/app';
 import { bbt, tmpDir } from './support/paths';
 import { expectInView, labelFirstGroup, queueCount } from './support/story';
 
@@ -90,9 +90,11 @@ async function labelAll(page: Page, names: string[]): Promise<void> {
   for (const name of names) await labelFirstGroup(page, name);
 }
 
-test('switching to a model loaded from a file re-embeds every stored face; recognition goes on with it', async ({
-  launch,
-}) => {
+/**
+ * A fresh profile whose camera shows Amy: she is labelled, then Settings opens
+ * on the bundled model's index (its facts returned as `before`).
+ */
+async function amyLabelledInSettings(launch: (opts?: AppLaunch) => Promise<LaunchedApp>) {
   const profileDir = newProfileDir();
   const { page, close } = await launch({ camera: cam('amy/amy1.png'), profileDir });
   await expectInView(page, ['Unknown']);
@@ -101,6 +103,13 @@ test('switching to a model loaded from a file re-embeds every stored face; recog
   await openSettings(page);
   const before = await indexFacts(page);
   expect(before).toMatchObject({ model: 'face-fr512', dim: 512 });
+  return { page, close, profileDir, before };
+}
+
+test('switching to a model loaded from a file re-embeds every stored face; recognition goes on with it', async ({
+  launch,
+}) => {
+  const { page, close, profileDir, before } = await amyLabelledInSettings(launch);
   expect(before.samples).toBeGreaterThanOrEqual(1);
 
   const progress = await watchProgress(page);
@@ -140,6 +149,35 @@ test('switching to a model loaded from a file re-embeds every stored face; recog
   await expect(again.page.getByTestId('model-name')).toHaveText('DINOv3 ViT-S/16', {
     timeout: 60_000,
   });
+  await expectInView(again.page, ['Amy']);
+});
+
+test('switching to the bundled dlib recogniser re-embeds from the stored crops, recognises with it, and a restart keeps it', async ({
+  launch,
+}) => {
+  const { page, close, profileDir, before } = await amyLabelledInSettings(launch);
+  const card = page.getByTestId('model-dlib-resnet128');
+  await expect(card.getByTestId('offline')).toHaveText('Included with the app');
+  await card.getByTestId('use-model').click();
+  const status = page.getByTestId('switch-status');
+  await expect(status).toHaveAttribute('data-phase', 'done', { timeout: 90_000 });
+  expect(await indexFacts(page)).toEqual({
+    model: 'dlib-resnet128',
+    dim: 128,
+    ntotal: before.samples,
+    samples: before.samples,
+  });
+  await page.getByTestId('dismiss-switch').click();
+  await page.getByRole('link', { name: 'Live' }).click();
+  await expect(page.getByTestId('model-name')).toHaveText('dlib face recogniser (bundled, 128-d)');
+  await expectInView(page, ['Amy']);
+
+  await close();
+  const again = await launch({ camera: cam('amy/amy1.png'), profileDir });
+  await expect(again.page.getByTestId('model-name')).toHaveText(
+    'dlib face recogniser (bundled, 128-d)',
+    { timeout: 60_000 },
+  );
   await expectInView(again.page, ['Amy']);
 });
 

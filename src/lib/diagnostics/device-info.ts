@@ -35,7 +35,9 @@ interface AdapterLike {
 type GpuLike = { requestAdapter(): Promise<AdapterLike | null> };
 
 async function gpuInfo(
-  gpu = (globalThis.navigator as Navigator & { gpu?: GpuLike })?.gpu,
+  // Own narrow type, not Navigator's: a dependency's ambient WebGPU types (tfjs-core's
+  // @webgpu/types, in tests) may describe an older GPUAdapter without `info`.
+  gpu = (globalThis.navigator as { gpu?: GpuLike } | undefined)?.gpu,
 ): Promise<GpuInfo> {
   const none = (reason: string): GpuInfo => ({
     available: false,

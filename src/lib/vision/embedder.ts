@@ -4,6 +4,7 @@
  * the dimension from the model (never from the registry).
  */
 import { alignFace, type Point } from './align';
+import { alignFaceDlib } from './align-dlib';
 import { squareAround } from './box';
 import { ModelError } from './errors';
 import { resizeRegion, type Rect, type RgbaImage } from './image';
@@ -14,7 +15,10 @@ import type { EmbedderSpec } from './registry';
 /** Where a face is in an image: its box and its five alignment points. */
 export interface FaceGeometry {
   box: Rect;
+  /** Eye centres, nose tip, mouth corners (the ArcFace template's points). */
   five: readonly Point[];
+  /** dlib's five: eye corners and nose base (align-dlib.ts); needed by a 'dlib' crop. */
+  dlibFive?: readonly Point[];
 }
 
 function describe(v: ValueInfo): string {
@@ -92,6 +96,10 @@ export class Embedder {
     const n = this.spec.input.size;
     const crop = this.spec.crop;
     if (crop.kind === 'aligned') return alignFace(img, face.five, n);
+    if (crop.kind === 'dlib') {
+      if (!face.dlibFive) throw new RangeError(`${this.spec.id} needs dlib's five points`);
+      return alignFaceDlib(img, face.dlibFive, n);
+    }
     return resizeRegion(img, squareAround(face.box, 1 + 2 * crop.marginFrac), n, n);
   }
 
@@ -100,13 +108,29 @@ export class Embedder {
     return toNchw(crop, this.spec.input.norm);
   }
 
-  /** One face → its L2-normalised embedding (batch 1: quantised models depend on batch size). */
-  async embedInput(data: Float32Array): Promise<Float32Array> {
+  /** The model's own output for one face (batch 1: quantised models depend on batch size). */
+  async rawEmbedding(data: Float32Array): Promise<Float32Array> {
     const n = this.spec.input.size;
     const out = await this.session.run({ [this.spec.input.name]: { data, dims: [1, 3, n, n] } });
     const y = out[this.spec.output];
     if (!y) throw new ModelError('model-signature', `${this.spec.output} missing from the result.`);
-    return l2Normalize(new Float32Array(y.data));
+    return new Float32Array(y.data);
+  }
+
+  /** One face → its embedding: centred when the spec says so, then L2-normalised. */
+  async embedInput(data: Float32Array): Promise<Float32Array> {
+    const v = await this.rawEmbedding(data);
+    const centre = this.spec.centre;
+    if (centre) {
+      if (centre.length !== v.length) {
+        throw new ModelError(
+          'model-signature',
+          `${this.spec.displayName} gives ${v.length} values; its centre has ${centre.length}.`,
+        );
+      }
+      for (let i = 0; i < v.length; i++) v[i]! -= centre[i]!;
+    }
+    return l2Normalize(v);
   }
 
   async embed(img: RgbaImage, face: FaceGeometry): Promise<Float32Array> {

@@ -3,6 +3,7 @@
  * the five alignment points. Both bundled models, one session each.
  */
 import { decodeLandmarks, fivePoints, landmarkInput, landmarkRegion, LANDMARK_SIZE } from './align';
+import { dlibFivePoints } from './align-dlib';
 import type { Detection } from './box';
 import {
   decodeDetections,
@@ -76,20 +77,21 @@ export class FaceLocator {
     return decodeDetections(out.scores!.data, out.boxes!.data, img, o);
   }
 
-  /** The five alignment points of the face in `box`. */
-  async fivePoints(img: RgbaImage, box: Detection): Promise<FaceGeometry['five']> {
+  /** The alignment points of the face in `box`: ArcFace's five and dlib's five. */
+  async points(img: RgbaImage, box: Detection): Promise<Omit<FaceGeometry, 'box'>> {
     const region = landmarkRegion(box);
     const out = await this.landmarker.run({
       input: { data: landmarkInput(img, region), dims: [1, 1, LANDMARK_SIZE, LANDMARK_SIZE] },
     });
-    return fivePoints(decodeLandmarks(out.output!.data, region));
+    const pts = decodeLandmarks(out.output!.data, region);
+    return { five: fivePoints(pts), dlibFive: dlibFivePoints(pts) };
   }
 
-  /** Every face with its five points, best score first. */
+  /** Every face with its alignment points, best score first. */
   async locate(img: RgbaImage, opts: Partial<DetectOptions> = {}): Promise<LocatedFace[]> {
     const boxes = await this.detect(img, opts);
     const faces: LocatedFace[] = [];
-    for (const b of boxes) faces.push({ ...b, box: b, five: await this.fivePoints(img, b) });
+    for (const b of boxes) faces.push({ ...b, box: b, ...(await this.points(img, b)) });
     return faces;
   }
 

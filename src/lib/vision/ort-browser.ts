@@ -57,7 +57,7 @@ type Adapter = { isFallbackAdapter?: boolean; info?: { isFallbackAdapter?: boole
  */
 async function hasWebGpu(allowFallback = false): Promise<boolean> {
   const gpu = (
-    globalThis.navigator as Navigator & { gpu?: { requestAdapter(): Promise<Adapter | null> } }
+    globalThis.navigator as { gpu?: { requestAdapter(): Promise<Adapter | null> } } | undefined
   )?.gpu;
   if (!gpu) return false;
   try {

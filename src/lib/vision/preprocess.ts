@@ -10,6 +10,12 @@ export interface Normalisation {
 /** (x − 127) / 128: UltraFace and the faceplugin embedder. */
 export const SYMMETRIC_127: Normalisation = { mean: [127, 127, 127], std: [128, 128, 128] };
 
+/** dlib's recogniser as face-api feeds it: RGB minus its mean, / 255 (FaceRecognitionNet.ts). */
+export const DLIB_MEAN_255: Normalisation = {
+  mean: [122.782, 117.001, 104.298],
+  std: [255, 255, 255],
+};
+
 /** ImageNet mean/std (on x / 255), as DINOv3's image processor, expressed on 0..255. */
 export const IMAGENET: Normalisation = {
   mean: [0.485 * 255, 0.456 * 255, 0.406 * 255],

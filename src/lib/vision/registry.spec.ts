@@ -10,7 +10,7 @@ import { bundledUrl, embedders, getEmbedderSpec } from './registry';
 it('the app fetches bundled models where the build puts them, and their checksums hold', async () => {
   for (const f of bundledFileNames) {
     expect(bundledUrl(f, '/app/')).toBe(`/app/${bundledModelPath(f)}`);
-    expect(bundledUrl(f)).toMatch(/^\/models\/[0-9a-f]{8}\/fr_\w+\.onnx$/);
+    expect(bundledUrl(f)).toMatch(/^\/models\/[0-9a-f]{8}\/(fr_\w+|dlib_resnet128)\.onnx$/);
     await expect(readBundledBytes(f)).resolves.toBeInstanceOf(Uint8Array);
   }
 });
@@ -45,4 +45,22 @@ it("every embedder has the live vote's band: −1 ≤ lower < upper ≤ 1", () =
     lowerCosine: 0.22,
     thresholdCosine: 0.314,
   });
+  expect(getEmbedderSpec('dlib-resnet128')).toMatchObject({
+    lowerCosine: 0.488,
+    thresholdCosine: 0.554,
+  });
+});
+
+it('the dlib entry: its alignment, face-api’s normalisation, its centre, the training-data terms in its notice', () => {
+  const e = getEmbedderSpec('dlib-resnet128')!;
+  expect(e.input).toEqual({
+    name: 'input',
+    size: 150,
+    norm: { mean: [122.782, 117.001, 104.298], std: [255, 255, 255] },
+  });
+  expect(e.crop).toEqual({ kind: 'dlib' });
+  expect(e.centre).toHaveLength(128);
+  expect(e.source).toEqual({ kind: 'bundled', file: 'dlib_resnet128.onnx' });
+  expect(e.licence.notice).toMatch(/public domain/);
+  expect(e.licence.notice).toMatch(/non-commercial research/);
 });

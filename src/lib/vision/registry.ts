@@ -4,14 +4,17 @@
  * similarities at or above which two faces count as the same person.
  */
 import manifest from '../../../models/manifest.json';
-import { IMAGENET, SYMMETRIC_127, type Normalisation } from './preprocess';
+import { DLIB_CENTRE } from './dlib-centre';
+import { DLIB_MEAN_255, IMAGENET, SYMMETRIC_127, type Normalisation } from './preprocess';
 
 /** How a face becomes the embedder's input image. */
 type CropSpec =
   /** Similarity-aligned onto the ArcFace 5-point template scaled to the input size. */
   | { kind: 'aligned' }
   /** The detector's box made square, widened by `marginFrac` each side, resized. */
-  | { kind: 'box'; marginFrac: number };
+  | { kind: 'box'; marginFrac: number }
+  /** dlib's alignment: its 5-point mean face, padding 0.25 (align-dlib.ts). */
+  | { kind: 'dlib' };
 
 interface RemoteFile {
   /** Where the .onnx file is; external data it names is fetched from the same folder. */
@@ -39,6 +42,11 @@ export interface EmbedderSpec {
   licence: { name: string; url: string; notice: string };
   /** Int8 dynamically quantised models give batch-dependent vectors: always embed one face per run. */
   quantised: boolean;
+  /**
+   * Subtracted from the model's output before L2-normalising, for a model whose
+   * raw vectors all point one way (dlib's: cosines of different people near 0.9).
+   */
+  centre?: readonly number[];
 }
 
 export type BundledFile = keyof typeof manifest.files;
@@ -84,6 +92,7 @@ function dinov3(size: 's' | 'b', quantised: boolean, approxBytes: number): Embed
 }
 
 export const BUNDLED_EMBEDDER_ID = 'face-fr512';
+export const DLIB_EMBEDDER_ID = 'dlib-resnet128';
 
 export const embedders: readonly EmbedderSpec[] = [
   {
@@ -107,6 +116,30 @@ export const embedders: readonly EmbedderSpec[] = [
       name: 'MIT (as declared by the npm package; origin of the weights undocumented)',
       url: 'https://www.npmjs.com/package/faceplugin-face-recognition-js',
       notice: `Face models from the npm package ${manifest.source.package}@${manifest.source.version}.`,
+    },
+    quantised: false,
+  },
+  {
+    id: DLIB_EMBEDDER_ID,
+    displayName: 'dlib face recogniser (bundled, 128-d)',
+    source: { kind: 'bundled', file: 'dlib_resnet128.onnx' },
+    input: { name: 'input', size: 150, norm: DLIB_MEAN_255 },
+    output: 'descriptor',
+    crop: { kind: 'dlib' },
+    centre: DLIB_CENTRE,
+    // Cosines of centred vectors (dlib-centre.ts). Upper: the best pairs accuracy on all
+    // of shared/faces/bbt (776 / 780 pairs; same-person ≥ 0.550, different ≤ 0.593:
+    // no gap, unlike the 512-d model). Lower, as for that model: the app's calibration on
+    // amy, bernadette, howard, leonard (its upper 0.508, lower 0.488). See models/README.md.
+    thresholdCosine: 0.554,
+    lowerCosine: 0.488,
+    licence: {
+      name: 'Weights: public domain (Davis King, dlib); code: MIT (face-api); training data: research-only terms',
+      url: 'https://github.com/davisking/dlib-models#dlib_face_recognition_resnet_model_v1datbz2',
+      notice:
+        'dlib face recognition ResNet by Davis E. King, released into the public domain, as converted by @vladmandic/face-api@1.7.15 (MIT). ' +
+        'It was trained on about 3 million faces of 7,485 people from FaceScrub, VGG Face and images scraped from the web; ' +
+        'those data sets are licensed for non-commercial research, which may restrict commercial use of a model trained on them.',
     },
     quantised: false,
   },

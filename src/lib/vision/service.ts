@@ -188,8 +188,8 @@ export class VisionService {
         isNew: t.isNew,
       };
       if (t.needsEmbedding) {
-        const five = await locator.fivePoints(img, t.face);
-        f.embedding = await embedder.embed(img, { box: t.face, five });
+        const { five, dlibFive } = await locator.points(img, t.face);
+        f.embedding = await embedder.embed(img, { box: t.face, five, dlibFive });
         f.quality = cropQuality(img, { box: f.box, score: f.score, five });
         f.crop = faceThumbnail(img, t.face);
         this.#tracker.markEmbedded(t.trackId, nowMs);

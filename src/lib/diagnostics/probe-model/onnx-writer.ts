@@ -182,7 +182,12 @@ export class GraphWriter {
    * does) and the model refers to them by offset and length.
    */
   write(
-    opts: { opset?: number; externalDataName?: string; externalMinBytes?: number } = {},
+    opts: {
+      opset?: number;
+      externalDataName?: string;
+      externalMinBytes?: number;
+      producer?: string;
+    } = {},
   ): WrittenModel {
     const graph = new Msg();
     for (const n of this.#nodes) graph.msg(1, n);
@@ -210,7 +215,7 @@ export class GraphWriter {
     for (const o of this.#outputs) graph.msg(12, o);
     const model = new Msg()
       .int(1, 8) // ir_version
-      .str(2, 'visio-memoria test model')
+      .str(2, opts.producer ?? 'visio-memoria test model')
       .msg(7, graph)
       .msg(8, new Msg().str(1, '').int(2, opts.opset ?? 17));
     const externalData = new Map<string, Uint8Array>();
