@@ -93,4 +93,19 @@ test("Amy's alert survives a restart and fires once when she arrives", async ({
   await expect(page.getByTestId('person-alert')).toHaveAttribute('aria-pressed', 'true');
   await page.goto('/#/settings');
   await expect(page.getByTestId('alert-rule')).toHaveText(/Amy arrives/);
+
+  // The rules that name no one, and quiet hours, are kept too.
+  await page.getByLabel('Alert when a stranger stays longer than (minutes)').fill('15');
+  await page.getByTestId('add-stranger-stays').click();
+  await page.getByTestId('quiet-on').click();
+  await page.locator('#quiet-from').fill('22:30');
+  await page.getByTestId('save-quiet').click();
+  await expect(page.getByText('Quiet from 22:30 to 07:00.')).toBeVisible();
+  await page.reload();
+  const rules = page.getByTestId('alert-rule');
+  await expect(rules).toHaveCount(2);
+  await expect(rules.nth(1)).toContainText('A stranger stays longer than 15 minutes');
+  await expect(page.getByTestId('quiet-on')).toHaveAttribute('aria-pressed', 'true');
+  await expect(page.locator('#quiet-from')).toHaveValue('22:30');
+  await page.getByTestId('alerts-section').screenshot({ path: 'tests/.tmp/alerts-section.png' });
 });
