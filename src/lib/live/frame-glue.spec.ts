@@ -18,6 +18,7 @@ const result = (personId: number | null, name: string | null): RecognisedFace =>
   topK: [],
   track: { personId, queued: personId === null ? 1 : 0, bestQueuedQuality: 0.4 },
   newVisit: false,
+  visit: null,
   queued: personId === null,
   announce: null,
   state: personId === null ? 'stranger' : 'named',

@@ -40,6 +40,8 @@
  * A new method is its function in a feature file (taking the core first) and
  * one line here; the worker service picks it up by itself.
  */
+import * as alerts from './actions/alerts';
+import type { AlertRule, NewAlertRule, QuietHours } from '../alerts/rules';
 import * as calibrateActions from './actions/calibrate';
 import type { Calibration } from '../decision/calibrate';
 import type { MemoryCore } from './store/core';
@@ -162,7 +164,7 @@ export class FaceDatabase {
     similarity: number,
     atMs?: number,
     confidence?: number,
-  ) => Promise<{ newVisit: boolean }> = this.#write(sightings.observe);
+  ) => Promise<sightings.Observed> = this.#write(sightings.observe);
   /** Stores that a live box, waiting face or sample is not `personId`; later searches respect it. */
   notThisPerson: (target: NotThisPersonTarget, personId?: number) => Promise<NotThisPersonResult> =
     this.#write(negatives.notThisPerson);
@@ -228,7 +230,7 @@ export class FaceDatabase {
     visitorId: number,
     similarity: number,
     atMs?: number,
-  ) => Promise<{ newVisit: boolean }> = this.#write(sightings.observeVisitor);
+  ) => Promise<sightings.Observed> = this.#write(sightings.observeVisitor);
   /** Names a visitor (new name: a person; existing: merged into them); returns the person id. */
   labelVisitor: (visitorId: number, name: string) => Promise<number> = this.#write(
     visitors.labelVisitor,
@@ -261,6 +263,15 @@ export class FaceDatabase {
   applyRetention: (nowMs?: number) => Promise<RetentionCounts> = this.#write(
     retention.applyRetention,
   );
+
+  // ── arrival alerts (actions/alerts.ts; which fire: alerts/rules.ts) ──
+
+  listAlerts: () => Promise<AlertRule[]> = this.#read(alerts.listAlerts);
+  /** Adds a rule (the same again: the stored one's id); it goes when its person or visitor does. */
+  addAlert: (rule: NewAlertRule, nowMs?: number) => Promise<number> = this.#write(alerts.addAlert);
+  removeAlert: (alertId: number) => Promise<void> = this.#write(alerts.removeAlert);
+  getQuietHours: () => Promise<QuietHours | null> = this.#read(alerts.getQuietHours);
+  setQuietHours: (quiet: QuietHours | null) => Promise<void> = this.#write(alerts.setQuietHours);
 
   // ── people ───────────────────────────────────────────────────
 

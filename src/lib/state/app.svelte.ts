@@ -9,6 +9,7 @@ import { describeError, handleError, setErrorSink } from '../errors';
 import { getEmbedderSpec } from '../vision/registry';
 import { lowerFor } from '../decision/decide';
 import type { EmbedderInfo } from '../vision/service';
+import { AlertsState } from './alerts.svelte';
 import { CameraState } from './camera.svelte';
 import { LiveState } from './live.svelte';
 import { install } from './install.svelte';
@@ -33,6 +34,7 @@ export class AppState {
   readonly live = new LiveState(this.vision, this.memory, this.toasts, () =>
     this.#visionClient.restart(),
   );
+  readonly alerts = new AlertsState(this.memory);
   /** The model switch outlives the settings view: leaving the page does not stop a long re-embedding. */
   readonly modelSwitch = new ModelSwitch(this);
   status = $state<AppStatus>('starting');
@@ -42,7 +44,9 @@ export class AppState {
     setErrorSink((message) => this.toasts.show(message, 'error'));
     this.memory.onChange((kind) => {
       if (kind !== 'queue') void this.live.memoryChanged();
+      if (kind !== 'queue') void this.alerts.load();
     });
+    this.live.onRecognised = (faces) => this.alerts.frame(faces);
   }
 
   /** Loads the models, then opens the memory for the model in use. */
@@ -73,6 +77,7 @@ export class AppState {
     });
     // The live vote's "not sure" band below it.
     await this.memory.setThreshold(threshold, this.settings.lower(model));
+    await this.alerts.load();
   }
 
   /**

@@ -13,6 +13,7 @@ import { frameSeen, recogniseInput, rememberRecognised } from '../live/frame-glu
 import { TrackIdentities } from '../live/track-identities';
 import type { TrackState } from '../decision/decide';
 import type { Candidate } from '../memory/base/types';
+import type { RecognisedFace } from '../memory/actions/recognise';
 import type { EmbedderInfo } from '../vision/service';
 import type { EncodedFace, EncodedFrame, VisionApi } from '../workers/vision.worker';
 import type { MemoryState } from './memory.svelte';
@@ -71,6 +72,8 @@ export class LiveState {
   #pump: FramePump<ImageBitmap> | null = null;
   #video: HTMLVideoElement | null = null;
   #fpsTimer: ReturnType<typeof setInterval> | null = null;
+  /** Each frame's decisions, as recognise gave them (the arrival alerts read them). */
+  onRecognised: ((faces: RecognisedFace[]) => void) | null = null;
   /** trackId → why its last embedded crop failed the quality gate. */
   readonly #gateWhy = new Map<number, string>();
 
@@ -217,6 +220,7 @@ export class LiveState {
     );
     rememberRecognised(this.#identities, faces, recognised, nowMs);
     for (const r of recognised) if (r.announce) this.toasts.announce(r.announce);
+    this.onRecognised?.(recognised);
     if (recognised.some((r) => r.queued)) this.memory.changed('queue');
   }
 

@@ -234,7 +234,7 @@ describe('schema 1 → 2', () => {
     // Turn the stored snapshot back into a version-1 database.
     const SQL = await initSqlJs();
     const snap = new SQL.Database((await dumpStore(name))[SQLITE_KEY] as Uint8Array);
-    snap.exec(`DROP TABLE negatives; DROP TABLE visitors; DROP INDEX unlabeled_by_visitor;
+    snap.exec(`DROP TABLE alerts; DROP TABLE negatives; DROP TABLE visitors; DROP INDEX unlabeled_by_visitor;
       ALTER TABLE unlabeled DROP COLUMN visitor_id;
       CREATE TABLE s1 AS SELECT id, person_id, timestamp, similarity FROM sightings;
       DROP TABLE sightings;

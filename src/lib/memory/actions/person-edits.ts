@@ -1,4 +1,5 @@
 import type { MemoryCore } from '../store/core';
+import { deleteAlertsOf, moveAlerts } from './alerts';
 import { appendRows, isEmbRecord, takeRows, type EmbRecord } from '../store/emb-records';
 import { MemoryError } from '../base/errors';
 import type { IndexEffect } from '../store/journal';
@@ -65,6 +66,7 @@ export function mergePersons(core: MemoryCore, fromId: unknown, intoId: unknown)
     tx.run('UPDATE sightings SET person_id = ? WHERE person_id = ?', [into, from]);
     // "Face F is not `from`" holds for `into` too: they are one person now.
     tx.run('UPDATE negatives SET person_id = ? WHERE person_id = ?', [into, from]);
+    moveAlerts(tx, { personId: from }, into);
     tx.run(
       `UPDATE persons SET
          first_seen = MIN(first_seen, (SELECT first_seen FROM persons WHERE id = ?1)),
@@ -99,6 +101,7 @@ export function deletePerson(core: MemoryCore, personId: unknown) {
     tx.run('DELETE FROM samples WHERE person_id = ?', [id]);
     tx.run('DELETE FROM sightings WHERE person_id = ?', [id]);
     tx.run('DELETE FROM negatives WHERE person_id = ?', [id]);
+    deleteAlertsOf(tx, { personId: id });
     tx.run('DELETE FROM persons WHERE id = ?', [id]);
     const deletes = [
       ...models.map((m) => embKey(m, id)),

@@ -25,6 +25,7 @@ import { thresholdsOf } from './thresholds';
 import { scalar } from '../../sqlite/sql';
 import { isCropInput, type CropInput } from '../store/crop';
 import type { Identification } from '../base/types';
+import type { VisitInfo } from '../../alerts/rules';
 import { unitVector, type EmbeddingInput } from '../base/validate';
 
 /** One embedded face of a live frame, as the page sends it. */
@@ -62,6 +63,8 @@ export interface RecognisedFace extends Identification {
   track: TrackMemory;
   /** A sighting was recorded and it started a new visit. */
   newVisit: boolean;
+  /** The visit that sighting is part of (its start and number), or null when none was recorded. */
+  visit: VisitInfo | null;
   /** The crop joined the unlabeled queue. */
   queued: boolean;
   /** The anonymous visitor a stranger is (its visit recorded), or null. */
@@ -209,6 +212,7 @@ export async function recognise(
     const id = ids[i]!;
     const face = faces[i]!;
     let newVisit = false;
+    let visit: VisitInfo | null = null;
     let queued = false;
     let visitorId: number | null = null;
     const named = d.known ? id.topK.find((c) => c.personId === d.personId) : undefined;
@@ -216,10 +220,16 @@ export async function recognise(
       // The one place a decision's confidence reaches the stored sighting: the
       // vote's confidence when it gives one, else the match's similarity.
       const confidence = d.confidence > 0 ? d.confidence : named.similarity;
-      ({ newVisit } = await observe(core, named.personId, named.similarity, nowMs, confidence));
+      ({ newVisit, visit } = await observe(
+        core,
+        named.personId,
+        named.similarity,
+        nowMs,
+        confidence,
+      ));
     }
     if (d.state === 'stranger' && !core.readOnly) {
-      ({ queued, visitorId, newVisit } = await strangerSeen(core, face, d.queue, {
+      ({ queued, visitorId, newVisit, visit } = await strangerSeen(core, face, d.queue, {
         quality: inputs[i]!.quality,
         nowMs,
       }));
@@ -234,6 +244,7 @@ export async function recognise(
       withdrawn: d.withdrawn,
       track: d.track,
       newVisit,
+      visit,
       queued,
       visitorId,
       announce: announcement(d, name, queued),
@@ -257,7 +268,12 @@ async function strangerSeen(
   face: Required<RecogniseFace>,
   queue: boolean,
   at: { quality: number; nowMs: number },
-): Promise<{ queued: boolean; visitorId: number | null; newVisit: boolean }> {
+): Promise<{
+  queued: boolean;
+  visitorId: number | null;
+  newVisit: boolean;
+  visit: VisitInfo | null;
+}> {
   const vector = unitVector(face.embedding, core.config.dim);
   const tracks = trackVisitors.get(core) ?? new Map<number, number>();
   trackVisitors.set(core, tracks);
@@ -273,7 +289,7 @@ async function strangerSeen(
       notSure: m.decision === 'not-sure',
     };
   });
-  if (match.notSure) return { queued: false, visitorId: null, newVisit: false };
+  if (match.notSure) return { queued: false, visitorId: null, newVisit: false, visit: null };
   let { visitorId } = match;
   let queued = false;
   // A new visitor is made only by a crop the decision queues (a good enough face).
@@ -286,12 +302,12 @@ async function strangerSeen(
     queued = q.queued;
     visitorId = q.visitorId;
   }
-  if (visitorId === null) return { queued, visitorId, newVisit: false };
+  if (visitorId === null) return { queued, visitorId, newVisit: false, visit: null };
   if (face.trackId !== null) {
     tracks.delete(face.trackId);
     tracks.set(face.trackId, visitorId);
     if (tracks.size > MAX_TRACKS) tracks.delete(tracks.keys().next().value!);
   }
-  const { newVisit } = await observeVisitor(core, visitorId, match.similarity, at.nowMs);
-  return { queued, visitorId, newVisit };
+  const { newVisit, visit } = await observeVisitor(core, visitorId, match.similarity, at.nowMs);
+  return { queued, visitorId, newVisit, visit };
 }

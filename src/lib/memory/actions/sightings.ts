@@ -1,6 +1,7 @@
 import type { MemoryCore } from '../store/core';
 import { MemoryError } from '../base/errors';
-import { scalar } from '../../sqlite/sql';
+import { row, scalar } from '../../sqlite/sql';
+import type { VisitInfo } from '../../alerts/rules';
 import { checkId } from '../base/validate';
 import type { SqlTx } from '../../sqlite/sql';
 import { subjectKey, subjectOf, type Subject } from '../store/visit-tracker';
@@ -57,7 +58,7 @@ export function observe(
   similarity: unknown,
   atMs = Date.now(),
   confidence?: unknown,
-): Promise<{ newVisit: boolean }> {
+): Promise<Observed> {
   const id = checkId(personId, 'A person id');
   return observeSubject(core, { kind: 'person', id }, similarity, atMs, confidence);
 }
@@ -68,9 +69,15 @@ export function observeVisitor(
   visitorId: unknown,
   similarity: unknown,
   atMs = Date.now(),
-): Promise<{ newVisit: boolean }> {
+): Promise<Observed> {
   const id = checkId(visitorId, 'A visitor id');
   return observeSubject(core, { kind: 'visitor', id }, similarity, atMs);
+}
+
+/** What observing a subject says: whether it started a visit, and that visit (its start and number). */
+export interface Observed {
+  newVisit: boolean;
+  visit: VisitInfo;
 }
 
 function observeSubject(
@@ -79,32 +86,48 @@ function observeSubject(
   similarity: unknown,
   atMs: number,
   confidence?: unknown,
-): Promise<{ newVisit: boolean }> {
+): Promise<Observed> {
   const sim = checkSimilarity(similarity);
   const conf = confidence === undefined ? sim : checkSimilarity(confidence, 'A confidence');
   if (!Number.isFinite(atMs)) throw new MemoryError('invalid-input', 'Bad time.');
   const { id, kind } = subject;
   return core.serial(() => {
     core.assertWritable();
-    const stored = scalar(core.db, `SELECT last_seen FROM ${TABLE[kind]} WHERE id = ?`, [id]);
-    if (stored === null) throw new MemoryError('not-found', `No ${WHO[kind]} ${id}.`);
+    const stored = row<{ last_seen: number; visit_count: number }>(
+      core.db,
+      `SELECT last_seen, visit_count FROM ${TABLE[kind]} WHERE id = ?`,
+      [id],
+    );
+    if (!stored) throw new MemoryError('not-found', `No ${WHO[kind]} ${id}.`);
+    const key = subjectKey(subject);
     const newVisit = core.tracker.observe(
-      subjectKey(subject),
+      key,
       sim,
       atMs,
       () => {
-        const hasSightings =
-          scalar(core.db, `SELECT 1 FROM sightings WHERE ${COLUMN[kind]} = ? LIMIT 1`, [id]) !==
-          null;
+        const lastStart = scalar(
+          core.db,
+          `SELECT MAX(timestamp) FROM sightings WHERE ${COLUMN[kind]} = ?`,
+          [id],
+        );
+        const hasSightings = lastStart !== null;
         // A person starts with the visit they were labelled in (counted, no row yet);
         // a visitor's visits are its rows only, so its first observation starts one.
         const counted = kind === 'person' || hasSightings;
-        return { lastSeenMs: counted ? Number(stored) : null, hasSightings };
+        return {
+          lastSeenMs: counted ? Number(stored.last_seen) : null,
+          hasSightings,
+          lastVisitStartMs: hasSightings ? Number(lastStart) : null,
+        };
       },
       conf,
     );
     scheduleSightings(core);
-    return { newVisit };
+    const visit = {
+      startMs: core.tracker.visitStart(key) ?? atMs,
+      number: Math.max(1, Number(stored.visit_count) + core.tracker.pendingVisits(key)),
+    };
+    return { newVisit, visit };
   });
 }
 

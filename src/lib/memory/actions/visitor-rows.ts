@@ -5,6 +5,7 @@
  * actions share them, so every path keeps the same rule: a waiting face always
  * belongs to a visitor, and a visitor with no waiting face left is gone.
  */
+import { deleteAlertsOf, moveAlerts } from './alerts';
 import { MemoryError } from '../base/errors';
 import { unlabeledCropKey, unlabeledEmbKey } from '../store/keys';
 import { marks, type SqlTx } from '../../sqlite/sql';
@@ -85,6 +86,7 @@ export function absorbVisitors(tx: SqlTx, visitors: VisitorRow[], personId: numb
       [v.first_seen, v.last_seen, v.visit_count, personId],
     );
     tx.run('UPDATE unlabeled SET visitor_id = NULL WHERE visitor_id = ?', [v.id]);
+    moveAlerts(tx, { visitorId: v.id }, personId);
     tx.run('DELETE FROM visitors WHERE id = ?', [v.id]);
   }
 }
@@ -98,5 +100,6 @@ export function forgetVisitors(tx: SqlTx, ids: number[]): string[] {
   tx.run(`DELETE FROM unlabeled WHERE visitor_id IN (${marks(ids.length)})`, ids);
   tx.run(`DELETE FROM sightings WHERE visitor_id IN (${marks(ids.length)})`, ids);
   tx.run(`DELETE FROM visitors WHERE id IN (${marks(ids.length)})`, ids);
+  deleteAlertsOf(tx, { visitorIds: ids });
   return faces.flatMap((id) => [unlabeledEmbKey(id), unlabeledCropKey(id)]);
 }

@@ -286,7 +286,7 @@ describe('schema 3 migration', () => {
     await db.close();
     const SQL = await initSqlJs();
     const snap = new SQL.Database((await dumpStore(name))[SQLITE_KEY] as Uint8Array);
-    snap.exec(`DROP TABLE visitors; DROP INDEX unlabeled_by_visitor;
+    snap.exec(`DROP TABLE alerts; DROP TABLE visitors; DROP INDEX unlabeled_by_visitor;
       ALTER TABLE unlabeled DROP COLUMN visitor_id;
       CREATE TABLE s2 AS SELECT id, person_id, timestamp, similarity, confidence FROM sightings;
       DROP TABLE sightings;

@@ -105,6 +105,21 @@ const MIGRATIONS: ReadonlyArray<string> = [
     WHERE g.k = COALESCE(unlabeled.group_key, 'id:' || unlabeled.id)) WHERE reviewed = 0;
   DROP TABLE visitor_groups;
   `,
+  // 3 → 4: arrival alerts (lib/alerts/rules.ts). A rule names a person, a visitor, or
+  // neither ('visitor-nth': any visitor's Nth visit; 'stranger-stays': N minutes); `n` is
+  // that N. Deleting a person or visitor deletes its rules in the same transaction.
+  `
+  CREATE TABLE alerts (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL,
+    person_id INTEGER,
+    visitor_id INTEGER,
+    n INTEGER,
+    created INTEGER NOT NULL
+  );
+  CREATE INDEX alerts_by_person ON alerts (person_id);
+  CREATE INDEX alerts_by_visitor ON alerts (visitor_id);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -51,6 +51,8 @@ function combine(a: VisitExtension | null, b: VisitExtension | null): VisitExten
  */
 export class VisitTracker {
   readonly #lastSeenMs = new Map<number, number>();
+  /** When each subject's current visit started (arrival alerts key on it). */
+  readonly #visitStartMs = new Map<number, number>();
   #pending = new Map<number, PendingPresence>();
 
   constructor(readonly gapMs: number) {}
@@ -66,17 +68,26 @@ export class VisitTracker {
     key: number,
     similarity: number,
     atMs: number,
-    stored: () => { lastSeenMs: number | null; hasSightings: boolean },
+    stored: () => {
+      lastSeenMs: number | null;
+      hasSightings: boolean;
+      /** The start of the subject's newest stored visit, if it has one. */
+      lastVisitStartMs?: number | null;
+    },
     confidence = similarity,
   ) {
     let last = this.#lastSeenMs.get(key);
     let uncounted = false;
+    let storedStart: number | null = null;
     if (last === undefined) {
       const s = stored();
       last = s.lastSeenMs ?? undefined;
       uncounted = !s.hasSightings && last !== undefined && atMs - last <= this.gapMs;
+      storedStart = s.lastVisitStartMs ?? null;
     }
     const newVisit = uncounted || last === undefined || atMs - last > this.gapMs;
+    if (newVisit) this.#visitStartMs.set(key, atMs);
+    else if (!this.#visitStartMs.has(key)) this.#visitStartMs.set(key, storedStart ?? atMs);
     this.#lastSeenMs.set(key, Math.max(atMs, last ?? atMs));
     const p = this.#pending.get(key) ?? { key, visits: [], extend: null, lastSeenMs: atMs };
     const open = p.visits.at(-1);
@@ -96,6 +107,16 @@ export class VisitTracker {
   /** A sighting written directly (recordSighting) also marks presence. */
   markSeen(key: number, atMs: number): void {
     this.#lastSeenMs.set(key, Math.max(atMs, this.#lastSeenMs.get(key) ?? atMs));
+  }
+
+  /** When the subject's current visit started (undefined before its first observation). */
+  visitStart(key: number): number | undefined {
+    return this.#visitStartMs.get(key);
+  }
+
+  /** Visits of the subject not written yet that count (stored visit_count + this = its visits). */
+  pendingVisits(key: number): number {
+    return this.#pending.get(key)?.visits.filter((v) => v.counted).length ?? 0;
   }
 
   get hasPending(): boolean {
@@ -137,6 +158,9 @@ export class VisitTracker {
     const last = this.#lastSeenMs.get(from);
     this.#lastSeenMs.delete(from);
     if (last !== undefined) this.markSeen(into, last);
+    const start = this.#visitStartMs.get(from);
+    this.#visitStartMs.delete(from);
+    if (start !== undefined && !this.#visitStartMs.has(into)) this.#visitStartMs.set(into, start);
     const p = this.#pending.get(from);
     this.#pending.delete(from);
     if (p) this.restore([{ ...p, key: into }]);
@@ -144,6 +168,7 @@ export class VisitTracker {
 
   forget(key: number): void {
     this.#lastSeenMs.delete(key);
+    this.#visitStartMs.delete(key);
     this.#pending.delete(key);
   }
 }

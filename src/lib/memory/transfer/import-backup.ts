@@ -17,6 +17,11 @@ import type { UnlabeledRow } from '../actions/labelling';
 import { cropType } from './backup-format';
 import { storedCrop, type StoredCrop } from '../store/crop';
 import { storageLeft } from './storage-left';
+import type { Database } from 'sql.js';
+import type { SourceAlert } from './import-source';
+import { ruleOf, QUIET_HOURS_META } from '../actions/alerts';
+import { readMeta } from '../store/meta';
+import { checkQuietHours, type QuietHours } from '../../alerts/rules';
 
 const SOURCES = new Set<SampleSource>(['label', 'import', 'enrol']);
 
@@ -53,6 +58,28 @@ interface Rows {
     source: string;
     created: number;
   }>;
+  alerts: SourceAlert[];
+  quietHours: QuietHours | null;
+}
+
+/** The backup's alerts (schema 4; an older one's migrated copy has none), a visitor's left out. */
+function readAlerts(db: Database): Pick<Rows, 'alerts' | 'quietHours'> {
+  const alerts = rows<Parameters<typeof ruleOf>[0] & { created: number }>(
+    db,
+    "SELECT id, kind, person_id, visitor_id, n, created FROM alerts WHERE kind <> 'visitor' ORDER BY id",
+  ).flatMap((r) => {
+    const rule = ruleOf(r);
+    if (!rule) return [];
+    const { id: _id, ...plain } = rule;
+    return [{ rule: plain, createdMs: r.created }];
+  });
+  let quietHours: QuietHours | null = null;
+  try {
+    quietHours = checkQuietHours(JSON.parse(readMeta(db, QUIET_HOURS_META) ?? 'null'));
+  } catch {
+    quietHours = null;
+  }
+  return { alerts, quietHours };
 }
 
 async function readBackupDb(sqlite: Uint8Array): Promise<Rows> {
@@ -90,6 +117,7 @@ async function readBackupDb(sqlite: Uint8Array): Promise<Rows> {
         db,
         'SELECT id, person_id, model_id, source, created FROM negatives ORDER BY id',
       ),
+      ...readAlerts(db),
     };
   } catch (error) {
     if (error instanceof TransferError) throw error;
@@ -217,6 +245,8 @@ export async function backupSource(
     })),
     unlabeled,
     negatives,
+    alerts: db.alerts,
+    quietHours: db.quietHours,
     models,
     keepIds: true,
     warnings,

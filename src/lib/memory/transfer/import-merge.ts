@@ -15,6 +15,9 @@
  * written) and the import (one action, i.e. one IndexedDB transaction, per chunk), so the
  * preview says what the import will do.
  */
+import { addImportedAlert, QUIET_HOURS_META } from '../actions/alerts';
+import { writeMeta } from '../store/meta';
+import type { SourceAlert } from './import-source';
 import type { MemoryCore } from '../store/core';
 import { appendRows, isEmbRecord, type EmbRecord } from '../store/emb-records';
 import type { IndexEffect } from '../store/journal';
@@ -106,6 +109,8 @@ export class Merger {
   readonly #samplesOf = new Map<number, ImportSource['samples']>();
   readonly #sightingsOf = new Map<number, ImportSource['sightings']>();
   readonly #negativesOf = new Map<number, NonNullable<ImportSource['negatives']>>();
+  readonly #alertsOf = new Map<number, SourceAlert[]>();
+  #alertsDone = false;
 
   constructor(
     private readonly core: MemoryCore,
@@ -121,6 +126,12 @@ export class Merger {
       const list = this.#negativesOf.get(n.personKey) ?? [];
       list.push(n);
       this.#negativesOf.set(n.personKey, list);
+    }
+    for (const a of source.alerts ?? []) {
+      if (a.rule.kind !== 'person') continue;
+      const list = this.#alertsOf.get(a.rule.personId) ?? [];
+      list.push(a);
+      this.#alertsOf.set(a.rule.personId, list);
     }
     for (const g of source.sightings) {
       const list = this.#sightingsOf.get(g.personKey) ?? [];
@@ -148,6 +159,7 @@ export class Merger {
     if (!this.opts.dryRun) this.#records.clear();
     const puts: Array<[string, unknown]> = [];
     const adds = new Map<string, { ids: number[]; vectors: Float32Array[] }>();
+    if (!this.#alertsDone) this.#alerts(tx);
     for (const p of chunk.persons) await this.#person(tx, p, puts, adds);
     for (const u of chunk.unlabeled) await this.#unlabeled(tx, u, puts);
     for (const [key, state] of this.#records) {
@@ -162,6 +174,18 @@ export class Merger {
       add: { ids: a.ids, vectors: concat(a.vectors) },
     }));
     return { puts, index };
+  }
+
+  /** The alerts that name no one, and quiet hours where this memory has none (once per import). */
+  #alerts(tx: SqlTx): void {
+    this.#alertsDone = true;
+    for (const a of this.source.alerts ?? []) {
+      if (a.rule.kind !== 'person') addImportedAlert(tx, a.rule, a.createdMs);
+    }
+    const quiet = this.source.quietHours;
+    if (quiet && !tx.one('SELECT 1 AS x FROM meta WHERE key = ?', [QUIET_HOURS_META])) {
+      writeMeta(tx, QUIET_HOURS_META, JSON.stringify(quiet));
+    }
   }
 
   #insert(tx: SqlTx, table: keyof IdFloor, fileId: number, values: Record<string, unknown>) {
@@ -290,6 +314,10 @@ export class Merger {
         created: n.createdMs,
       });
       puts.push([negativeEmbKey(id), n.embedding]);
+    }
+    // Their arrival alert goes with them too (the same rule is not stored twice).
+    for (const a of this.#alertsOf.get(p.key) ?? []) {
+      addImportedAlert(tx, { kind: 'person', personId }, a.createdMs);
     }
     this.counts.duplicateSamples += duplicateSamples;
     if (found) {

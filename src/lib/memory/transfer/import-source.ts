@@ -12,6 +12,7 @@ import { embKey, unlabeledEmbKey } from '../store/keys';
 import { row } from '../../sqlite/sql';
 import type { SampleSource } from '../base/types';
 import { cleanName } from '../base/validate';
+import type { NewAlertRule, QuietHours } from '../../alerts/rules';
 
 export interface SourcePerson {
   key: number;
@@ -80,6 +81,15 @@ interface SourceNegative {
   embedding: Float32Array;
 }
 
+/**
+ * An arrival alert: a person's (personId is the file's person key) or one naming no one.
+ * A visitor's own alerts stay out: its faces come in as new visitors.
+ */
+export interface SourceAlert {
+  rule: NewAlertRule;
+  createdMs: number;
+}
+
 export interface ImportSource {
   kind: 'backup' | 'python-original';
   persons: SourcePerson[];
@@ -88,6 +98,9 @@ export interface ImportSource {
   unlabeled: SourceUnlabeled[];
   /** Absent from the original's folders and from older exports. */
   negatives?: SourceNegative[];
+  /** Absent from the original's folders and from exports before schema 4. */
+  alerts?: SourceAlert[];
+  quietHours?: QuietHours | null;
   models: SourceModel[];
   /** The file's ids may be kept (a backup restored into a memory that never held rows). */
   keepIds: boolean;
