@@ -293,6 +293,9 @@ describe('encryption at rest: the ways to unlock', () => {
     );
     expect(changed).toEqual([LOCK_KEY]);
 
+    // The kiosk unlock checks against the open memory's lock, writing nothing.
+    await expect(s.db.checkUnlock({ passphrase: 'new words' })).resolves.toBeUndefined();
+    expect(await codeOf(s.db.checkUnlock({ passphrase: 'open sesame' }))).toBe('wrong-passphrase');
     expect(await codeOf(reopen(s, { passphrase: 'open sesame' }))).toBe('wrong-passphrase');
     let db = await open({ name: s.name, locks: s.locks, unlock: { passphrase: 'new words' } });
     await db.close({ flush: false });

@@ -94,6 +94,7 @@ import type {
   MemoryStats,
   NewUnlock,
   OpenReport,
+  UnlockWith,
   Person,
   PersonDetail,
   QueueOptions,
@@ -358,6 +359,8 @@ export class FaceDatabase {
   addPasskey: (passkey: NewPasskey) => Promise<LockInfo> = this.#write(encryption.addPasskey);
   /** Removes a passphrase or passkey by its `wrapId`; never the last one. */
   removeUnlock: (wrapId: string) => Promise<LockInfo> = this.#write(encryption.removeUnlock);
+  /** Whether a passphrase or passkey opens this memory's lock (throws wrong-…); writes nothing. */
+  checkUnlock: (unlock: UnlockWith) => Promise<void> = this.#write(encryption.checkUnlock);
 
   // ── lifecycle: not queued calls ──────────────────────────────
 

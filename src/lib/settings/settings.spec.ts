@@ -63,6 +63,15 @@ describe('parseSettings', () => {
     expect(parseSettings(JSON.parse(text))).toEqual(data);
   });
 
+  it('keeps the lock options in range (auto-lock minutes, when hidden, kiosk)', () => {
+    const s = parseSettings({ autoLockMinutes: 0.05, lockWhenHidden: false, kioskLive: false });
+    expect([s.autoLockMinutes, s.lockWhenHidden, s.kioskLive]).toEqual([0.05, false, false]);
+    expect(parseSettings({ autoLockMinutes: -1, kioskLive: 'yes' })).toMatchObject({
+      autoLockMinutes: 5,
+      kioskLive: true,
+    });
+  });
+
   it('keeps a per-model lower threshold in range, drops a bad one', () => {
     const s = parseSettings({ lowers: { 'face-fr512': 0.2, bad: 7, worse: 'x' } });
     expect(s.lowers).toEqual({ 'face-fr512': 0.2 });

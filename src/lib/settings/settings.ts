@@ -36,6 +36,12 @@ export interface SettingsData {
   provider: ProviderPreference;
   /** Dimensions of models loaded before (a model's is known only once loaded): a hint for the model list. */
   modelDims: Record<string, number>;
+  /** Encrypted memory: lock the management pages after this many idle minutes (0 = never). */
+  autoLockMinutes: number;
+  /** Encrypted memory: lock the management pages when the app is hidden. */
+  lockWhenHidden: boolean;
+  /** Encrypted memory, locked: the live view keeps recognising (kiosk); false locks it too. */
+  kioskLive: boolean;
 }
 
 /** The settings a backup carries: the device's own (camera, provider, model hints) stay on it. */
@@ -66,6 +72,9 @@ export const DEFAULT_SETTINGS: SettingsData = {
   facingMode: '',
   provider: 'auto',
   modelDims: {},
+  autoLockMinutes: 5,
+  lockWhenHidden: true,
+  kioskLive: true,
 };
 
 const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object';
@@ -103,6 +112,10 @@ export function parseSettings(raw: unknown): SettingsData {
       if (Number.isSafeInteger(v) && (v as number) > 0) s.modelDims[k] = v as number;
     }
   }
+  if (typeof r.autoLockMinutes === 'number' && r.autoLockMinutes >= 0 && r.autoLockMinutes <= 1440)
+    s.autoLockMinutes = r.autoLockMinutes;
+  if (typeof r.lockWhenHidden === 'boolean') s.lockWhenHidden = r.lockWhenHidden;
+  if (typeof r.kioskLive === 'boolean') s.kioskLive = r.kioskLive;
   return s;
 }
 

@@ -10,17 +10,20 @@ import { getEmbedderSpec } from '../vision/registry';
 import { lowerFor } from '../decision/decide';
 import type { EmbedderInfo } from '../vision/service';
 import { AlertsState } from './alerts.svelte';
+import type { UnlockWith } from '../memory/base/types';
 import { CameraState } from './camera.svelte';
 import { LiveState } from './live.svelte';
 import { install } from './install.svelte';
-import { MemoryState } from './memory.svelte';
+import { LockState } from './lock.svelte';
+import { MEMORY_NAME, MemoryState } from './memory.svelte';
 import { ModelSwitch } from './model-switch.svelte';
 import { Router } from './router.svelte';
 import { Settings } from './settings.svelte';
 import { toasts } from './toasts.svelte';
 import { connectVision } from '../workers/clients';
 
-type AppStatus = 'starting' | 'ready' | 'error';
+/** 'locked': the memory is encrypted and waits for its passphrase or passkey. */
+type AppStatus = 'starting' | 'locked' | 'ready' | 'error';
 
 export class AppState {
   readonly toasts = toasts;
@@ -29,6 +32,7 @@ export class AppState {
   readonly install = install;
   readonly camera = new CameraState(this.settings);
   readonly memory = new MemoryState();
+  readonly lock = new LockState(this.memory, this.settings);
   readonly #visionClient = connectVision();
   readonly vision = this.#visionClient.api;
   readonly live = new LiveState(this.vision, this.memory, this.toasts, () =>
@@ -59,6 +63,11 @@ export class AppState {
         // A model chosen earlier (e.g. DINOv3): from the cache, never from the network here.
         await this.useStoredModel(wanted);
       }
+      this.lock.start((unlock) => this.#unlocked(unlock));
+      if (await this.lock.readInfo(MEMORY_NAME)) {
+        this.status = 'locked';
+        return;
+      }
       await this.openMemory(this.live.model!);
       this.status = 'ready';
     } catch (error) {
@@ -67,14 +76,23 @@ export class AppState {
     }
   }
 
-  async openMemory(model: EmbedderInfo): Promise<void> {
+  /** The owner's first unlock of an encrypted memory: it opens, and the app starts. */
+  async #unlocked(unlock: UnlockWith): Promise<void> {
+    await this.openMemory(this.live.model!, unlock);
+    this.status = 'ready';
+  }
+
+  /** Opens (or reopens) the memory; an encrypted one reopens with the unlock it was opened with. */
+  async openMemory(model: EmbedderInfo, unlock?: UnlockWith): Promise<void> {
     const threshold = this.settings.threshold(model.id, model.thresholdCosine);
-    await this.memory.open({
+    const encryption = await this.memory.open({
       modelId: model.id,
       dim: model.dim,
       threshold,
       visitGapMs: this.settings.data.visitGapMinutes * 60_000,
+      unlock,
     });
+    this.lock.opened(encryption);
     // The live vote's "not sure" band below it.
     await this.memory.setThreshold(threshold, this.settings.lower(model));
     await this.alerts.load();

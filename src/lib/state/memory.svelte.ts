@@ -5,12 +5,12 @@
 import type { Calibration } from '../decision/calibrate';
 import { connectMemory, type MemoryClient } from '../workers/clients';
 import type { ConsistencyReport } from '../memory/actions/verify';
-import type { Candidate, MemoryStats } from '../memory/base/types';
+import type { Candidate, EncryptionState, MemoryStats, UnlockWith } from '../memory/base/types';
 import { describeError } from '../errors';
 
 type ChangeKind = 'queue' | 'people' | 'all';
 
-const MEMORY_NAME = 'visio-memoria';
+export const MEMORY_NAME = 'visio-memoria';
 
 export class MemoryState {
   ready = $state(false);
@@ -34,7 +34,8 @@ export class MemoryState {
     dim: number;
     threshold: number;
     visitGapMs: number;
-  }): Promise<void> {
+    unlock?: UnlockWith;
+  }): Promise<EncryptionState> {
     this.ready = false;
     this.openError = null;
     try {
@@ -43,6 +44,7 @@ export class MemoryState {
       this.readOnlyReason = opened.readOnlyReason;
       this.ready = true;
       await this.refreshStats();
+      return opened.report.encryption;
     } catch (error) {
       this.openError = describeError(error, 'The memory could not be opened');
       throw error;

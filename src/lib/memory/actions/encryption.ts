@@ -13,11 +13,13 @@ import {
   newDataKey,
   newLockRecord,
   sealModeOf,
+  unwrapDataKey,
   wrapDataKey,
   type LockRecord,
   type LockState,
   type NewPasskey,
   type NewUnlock,
+  type UnlockWith,
 } from '../lock/lock-record';
 import type { NewKdfOptions } from '../lock/kdf';
 import { LOCK_KEY, RecordSealer } from '../lock/sealer';
@@ -95,6 +97,21 @@ export async function disableEncryption(
   }
   await convertRecords(core, 'off', opts);
   return encryptionStatus(core);
+}
+
+/**
+ * Checks a passphrase or passkey against the open memory's lock (the app's
+ * kiosk unlock: the key is already in memory, the owner proves who they are).
+ * Throws 'wrong-passphrase' / 'wrong-passkey'; writes nothing. The slow KDF
+ * runs off the queue, so recognition goes on meanwhile.
+ */
+export async function checkUnlock(core: MemoryCore, unlock: UnlockWith): Promise<void> {
+  const lock = await core.serial(() => storedLock(core));
+  if (!lock) throw stateError('Encryption is not on for this memory.');
+  const key = await unwrapDataKey(lock, unlock);
+  if (core.kv.sealer && core.kv.sealer.dataKey.id !== key.id) {
+    throw new MemoryError('storage-corrupt', 'The lock does not match the open memory.');
+  }
 }
 
 /** Lock-record edits: on the queue, unlocked, writable; one transaction. */
