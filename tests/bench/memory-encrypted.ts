@@ -7,7 +7,7 @@
  *  - Argon2id with the default parameters (the unlock's fixed cost).
  */
 import type { FaceDatabase } from '../../src/lib/memory/face-database.ts';
-import { readLockInfo } from '../../src/lib/memory/lock/lock-info.ts';
+import { readLockInfo } from '../../src/lib/memory/store/lock-info.ts';
 import { ARGON2ID_DEFAULT } from '../../src/lib/memory/lock/kdf.ts';
 import type { BenchRow } from './types.ts';
 import { median } from './types.ts';

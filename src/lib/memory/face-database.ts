@@ -106,9 +106,9 @@ import type {
   Visitor,
 } from './base/types';
 import type { EmbeddingInput } from './base/validate';
-import type { ConvertOptions } from './lock/convert';
+import type { ConvertOptions } from './actions/encryption-convert';
 import type { NewKdfOptions } from './lock/kdf';
-import { readLockInfo, type LockInfo, type NewPasskey } from './lock/lock-info';
+import { readLockInfo, type LockInfo, type NewPasskey } from './store/lock-info';
 import type { CropInput } from './store/crop';
 
 export type { OpenOptions };

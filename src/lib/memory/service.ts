@@ -2,7 +2,7 @@ import { MemoryError } from './base/errors';
 import { FaceDatabase, type OpenOptions, type QueuedMethod } from './face-database';
 import type { MemoryEvent, OpenReport } from './base/types';
 import { newPrfSalt, type NewUnlock, type UnlockWith } from './lock/lock-record';
-import type { ConvertOptions } from './lock/convert';
+import type { ConvertOptions } from './actions/encryption-convert';
 import type { NewKdfOptions } from './lock/kdf';
 
 /** The open-time form of a new way to unlock. */

@@ -6,7 +6,7 @@
  */
 import { MemoryError } from '../base/errors';
 import type { EncryptionStatus } from '../base/types';
-import { convertRecords, type ConvertOptions } from '../lock/convert';
+import { convertRecords, type ConvertOptions } from './encryption-convert';
 import {
   checkedLock,
   lockInfoOf,

@@ -1,4 +1,4 @@
-import type { LockInfo, NewUnlock, UnlockWith } from '../lock/lock-record';
+import type { LockInfo, NewUnlock, UnlockWith } from './lock-types';
 
 /**
  * A face image as IndexedDB holds it: the bytes and their MIME type, never a

@@ -13,6 +13,9 @@
  * tab or exhaust memory.
  */
 import { MAX_ITERATIONS, MIN_ITERATIONS, pbkdf2Sha256 } from '../../transfer/archive-crypto';
+import type { NewKdfOptions } from '../base/lock-types';
+
+export type { NewKdfOptions };
 
 export interface Argon2idParams {
   name: 'argon2id';
@@ -38,15 +41,6 @@ const SALT_BYTES = 16;
 const ARGON2_MAX_MEMORY_KIB = 1024 * 1024;
 const ARGON2_MAX_ITERATIONS = 64;
 const ARGON2_MAX_PARALLELISM = 16;
-
-export type NewKdfOptions =
-  | { kind: 'pbkdf2-sha256'; iterations?: number }
-  | {
-      kind?: 'argon2id';
-      memoryKiB?: number;
-      iterations?: number;
-      parallelism?: number;
-    };
 
 /** Why stored KDF parameters cannot be used, or null. */
 export function kdfProblem(kdf: unknown): string | null {

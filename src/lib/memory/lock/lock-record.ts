@@ -19,11 +19,12 @@
  * be sealed, new writes are plaintext; the record goes with the last one).
  */
 import { MemoryError } from '../base/errors';
-import { kdfProblem, newPassphraseKey, passphraseBits, type NewKdfOptions } from './kdf';
+import { kdfProblem, newPassphraseKey, passphraseBits } from './kdf';
 import type { PassphraseKdf } from './kdf';
 import type { SealMode } from './sealer';
+import type { LockInfo, LockState, NewPasskey, NewUnlock, UnlockWith } from '../base/lock-types';
 
-export type LockState = 'converting' | 'on' | 'decrypting';
+export type { LockInfo, LockState, NewPasskey, NewUnlock, UnlockWith };
 
 interface WrapFields {
   id: string;
@@ -62,19 +63,6 @@ export interface DataKey {
   id: string;
   raw: Uint8Array;
 }
-
-/** How an existing lock is opened. */
-export type UnlockWith =
-  { passphrase: string } | { passkey: { credentialId: string; prfOutput: Uint8Array } };
-
-/** A new way to unlock: a passphrase (KDF options are for tests), or a passkey's PRF output. */
-export type NewUnlock =
-  | { passphrase: string; kdf?: NewKdfOptions }
-  | {
-      passkey: { credentialId: string; prfSalt: Uint8Array; prfOutput: Uint8Array; label?: string };
-    };
-
-export type NewPasskey = Extract<NewUnlock, { passkey: unknown }>['passkey'];
 
 const PRF_BYTES = 32;
 const CHECK_BYTES = 16;
@@ -297,25 +285,6 @@ async function verifyKeyCheck(lock: LockRecord, key: DataKey): Promise<void> {
     // reported below
   }
   throw damaged('the key check fails');
-}
-
-/** What the page may know before unlocking (no secret in it): the ways to unlock. */
-export interface LockInfo {
-  state: LockState;
-  passphrase: {
-    wrapId: string;
-    kdf: PassphraseKdf['name'];
-    memoryKiB?: number;
-    iterations: number;
-    addedMs: number;
-  } | null;
-  passkeys: Array<{
-    wrapId: string;
-    credentialId: string;
-    prfSalt: Uint8Array;
-    label: string;
-    addedMs: number;
-  }>;
 }
 
 export function lockInfoOf(lock: LockRecord): LockInfo {

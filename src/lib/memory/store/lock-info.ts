@@ -1,8 +1,8 @@
-import { KvStore } from '../store/kv';
-import { checkedLock, lockInfoOf, type LockInfo } from './lock-record';
-import { LOCK_KEY } from './sealer';
+import { KvStore } from './kv';
+import { checkedLock, lockInfoOf, type LockInfo } from '../lock/lock-record';
+import { LOCK_KEY } from '../lock/sealer';
 
-export type { LockInfo, NewPasskey } from './lock-record';
+export type { LockInfo, NewPasskey } from '../lock/lock-record';
 
 /** The lock record of the memory called `name`, summarised, without opening the memory. */
 export async function readLockInfo(name: string): Promise<LockInfo | null> {

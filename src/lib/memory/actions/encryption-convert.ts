@@ -16,8 +16,8 @@
  *   action or upkeep that wrote it meanwhile is never overwritten.
  */
 import type { MemoryCore } from '../store/core';
-import { isSealed, LOCK_KEY } from './sealer';
-import { checkedLock, sealModeOf, type LockRecord } from './lock-record';
+import { isSealed, LOCK_KEY } from '../lock/sealer';
+import { checkedLock, sealModeOf, type LockRecord } from '../lock/lock-record';
 import { MemoryError } from '../base/errors';
 
 export interface ConvertOptions {
