@@ -5,23 +5,12 @@
  * forgets an old unnamed visitor after showing what it will delete.
  */
 import { readFileSync } from 'node:fs';
-import type { Page, Worker } from '@playwright/test';
-import { expect, newProfileDir, test } from './support/app';
+import { expect, newProfileDir, test, memoryWorker } from './support/app';
 import { bbt } from './support/paths';
 import { expectInView, labelFirstGroup, queueCount } from './support/story';
 
 /** The smallest gap settings accept (0.1 min = 6 s), so "away" is short. */
 const GAP_MINUTES = 0.1;
-
-async function memoryWorker(page: Page): Promise<Worker> {
-  let found: Worker | undefined;
-  await expect
-    .poll(() => (found = page.workers().find((w) => w.url().includes('memory.worker'))), {
-      timeout: 60_000,
-    })
-    .toBeTruthy();
-  return found!;
-}
 
 test('a stranger twice is one visitor with two visits; named, the person has them; retention forgets an old visitor', async ({
   launch,
