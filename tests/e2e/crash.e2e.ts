@@ -347,11 +347,13 @@ async function prepare(
     const key = await page.getByTestId('queue-group').first().getAttribute('aria-labelledby');
     const group = page.locator(`article[aria-labelledby="${key}"]`);
     await group.getByTestId('name-input').fill(name);
+    // A visitor's card is named as one action (its faces and visits move together).
+    const visitor = await group.getAttribute('data-visitor');
     return {
       go: () => group.getByRole('button', { name: 'Save' }).click(CLICK),
       // Names in messages sit between bidi isolates (U+2068 … U+2069).
       ack: `as \u2068${name}\u2069.`,
-      action: 'label',
+      action: visitor ? 'label-visitor' : 'label',
       effect: effects.labelled(name),
       pending: {
         what: `label as ${name}`,
