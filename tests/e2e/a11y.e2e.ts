@@ -58,6 +58,7 @@ test('every page passes axe and is photographed at laptop and tablet sizes', asy
       ['live', '/#/live', 'live-status'],
       ['queue', '/#/queue', 'queue-group'],
       ['people', '/#/people', 'person-link'],
+      ['visits', '/#/visits', 'visit'],
       ['stats', '/#/stats', 'stats'],
       // Settings is ready once the memory's figures (index-facts) and the model in use show.
       ['settings', '/#/settings', 'index-facts'],

@@ -9,7 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import type { MemoryWorkerApi } from '../../src/lib/workers/memory.worker';
-import { expect, killBrowser, newProfileDir, test } from './support/app';
+import { expect, killBrowser, newProfileDir, test, memoryWorker } from './support/app';
 import { bbt, tmpDir } from './support/paths';
 import { expectInView, labelFirstGroup, queueCount } from './support/story';
 
@@ -18,17 +18,6 @@ const MEMORY_DB = 'visio-memoria';
 const CHECKPOINT_KEY = 'faiss/face-fr512';
 
 type Stats = Awaited<ReturnType<MemoryWorkerApi['stats']>>;
-
-/** The memory worker; memory.worker.ts puts its API on its own global scope for tests. */
-async function memoryWorker(page: Page): Promise<Worker> {
-  let found: Worker | undefined;
-  await expect
-    .poll(() => (found = page.workers().find((w) => w.url().includes('memory.worker'))), {
-      timeout: 60_000,
-    })
-    .toBeTruthy();
-  return found!;
-}
 
 const stats = (w: Worker) => w.evaluate('self.memoryApi.stats()') as Promise<Stats>;
 

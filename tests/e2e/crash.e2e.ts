@@ -15,7 +15,14 @@ import type { Page, Worker } from '@playwright/test';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MemoryWorkerApi } from '../../src/lib/workers/memory.worker';
-import { expect, killBrowser, newProfileDir, test, type AppLaunch } from './support/app';
+import {
+  expect,
+  killBrowser,
+  newProfileDir,
+  test,
+  type AppLaunch,
+  memoryWorker,
+} from './support/app';
 import { facesDir } from './support/paths';
 import { rng as mulberry32 } from '../../src/lib/random.ts';
 import { isolate as isolated } from '../../src/lib/present/format.ts';
@@ -54,17 +61,6 @@ const same = (a: People, b: People) =>
   JSON.stringify(Object.entries(a).sort()) === JSON.stringify(Object.entries(b).sort());
 const without = (p: People, name: string) =>
   Object.fromEntries(Object.entries(p).filter(([n]) => n !== name));
-
-/** The memory worker (the app starts it once the models are loaded). */
-async function memoryWorker(page: Page): Promise<Worker> {
-  let found: Worker | undefined;
-  await expect
-    .poll(() => (found = page.workers().find((w) => w.url().includes('memory.worker'))), {
-      timeout: 60_000,
-    })
-    .toBeTruthy();
-  return found!;
-}
 
 /**
  * The worker's API, which memory.worker.ts also puts on its own global scope
@@ -351,11 +347,13 @@ async function prepare(
     const key = await page.getByTestId('queue-group').first().getAttribute('aria-labelledby');
     const group = page.locator(`article[aria-labelledby="${key}"]`);
     await group.getByTestId('name-input').fill(name);
+    // A visitor's card is named as one action (its faces and visits move together).
+    const visitor = await group.getAttribute('data-visitor');
     return {
       go: () => group.getByRole('button', { name: 'Save' }).click(CLICK),
       // Names in messages sit between bidi isolates (U+2068 … U+2069).
       ack: `as \u2068${name}\u2069.`,
-      action: 'label',
+      action: visitor ? 'label-visitor' : 'label',
       effect: effects.labelled(name),
       pending: {
         what: `label as ${name}`,

@@ -545,7 +545,8 @@ test('settings: no serious accessibility violations; screenshots at laptop and t
           ({ e, r }) =>
             r.width > 0 &&
             (r.height < 44 || r.width < 44) &&
-            !(e instanceof HTMLInputElement && e.type === 'radio'),
+            // A radio or checkbox counts with its label (as tablet.ts's smallTargetsInPage).
+            !(e instanceof HTMLInputElement && ['radio', 'checkbox'].includes(e.type)),
         )
         .map(({ e }) => e.getAttribute('data-testid') ?? e.outerHTML.slice(0, 60)),
     );

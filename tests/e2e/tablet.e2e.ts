@@ -87,6 +87,7 @@ test('tablet portrait and landscape: the live view uses the screen; every contro
       ['live', '/#/live', 'live-status'],
       ['queue', '/#/queue', 'queue-group'],
       ['people', '/#/people', 'person-link'],
+      ['visits', '/#/visits', 'visit'],
       ['stats', '/#/stats', 'stats'],
       ['settings', '/#/settings', 'settings'],
       ['data', '/#/data', 'export-button'],

@@ -1,5 +1,8 @@
-/** The labelling queue's grouping: faces of one stranger together, newest group first. */
-import type { Candidate, UnlabeledFace } from '../memory/base/types';
+/**
+ * The labelling queue's grouping: one card per visitor (the faces of one
+ * stranger), else per face group; the most recently seen first.
+ */
+import type { Candidate, UnlabeledFace, Visitor } from '../memory/base/types';
 
 export interface QueueGroup {
   key: string;
@@ -8,12 +11,23 @@ export interface QueueGroup {
   newestMs: number;
   /** The best face (highest quality, else newest) is the group's cover. */
   cover: UnlabeledFace;
+  /** The visitor these faces are (its number and visits), or null for faces of none. */
+  visitor: Visitor | null;
 }
 
-export function groupQueue(faces: readonly UnlabeledFace[]): QueueGroup[] {
+/** The card of a face: its visitor's, else its group's, else its own. */
+function cardKey(f: UnlabeledFace): string {
+  return f.visitorId !== null ? `visitor-${f.visitorId}` : (f.groupKey ?? `face-${f.id}`);
+}
+
+export function groupQueue(
+  faces: readonly UnlabeledFace[],
+  visitors: readonly Visitor[] = [],
+): QueueGroup[] {
+  const visitorById = new Map(visitors.map((v) => [v.id, v]));
   const byKey = new Map<string, UnlabeledFace[]>();
   for (const f of faces) {
-    const key = f.groupKey ?? `face-${f.id}`;
+    const key = cardKey(f);
     const list = byKey.get(key) ?? [];
     list.push(f);
     byKey.set(key, list);
@@ -22,7 +36,10 @@ export function groupQueue(faces: readonly UnlabeledFace[]): QueueGroup[] {
     const newest = [...list].sort((a, b) => b.timestampMs - a.timestampMs || b.id - a.id);
     // The best crops first (quality: detector score × size), then the newest.
     const best = [...newest].sort((a, b) => (b.quality ?? 0) - (a.quality ?? 0));
-    return { key, faces: best, newestMs: newest[0]!.timestampMs, cover: best[0]! };
+    const visitor = visitorById.get(list[0]!.visitorId ?? -1) ?? null;
+    // A visitor seen again without a new crop is still the most recent card.
+    const newestMs = Math.max(newest[0]!.timestampMs, visitor?.lastSeenMs ?? -Infinity);
+    return { key, faces: best, newestMs, cover: best[0]!, visitor };
   });
   return groups.sort((a, b) => b.newestMs - a.newestMs || b.cover.id - a.cover.id);
 }

@@ -12,6 +12,7 @@ import type { ImportPreview, ImportResult } from '../memory/transfer/import-run'
 import type { MemoryStats } from '../memory/base/types';
 import { isClean, storageInventory, wipeAll, type StorageInventory } from '../privacy/wipe';
 import type { AppState } from './app.svelte';
+import { download } from './download';
 import { parseSettings, portableSettings, type SettingsData } from '../settings/settings';
 
 type DataTask = 'export' | 'read' | 'import' | 'wipe';
@@ -153,17 +154,4 @@ export class DataState {
       if (!isClean(left)) throw new Error('some data could not be deleted (listed below)');
     });
   }
-}
-
-function download(file: Blob, name: string): void {
-  const url = URL.createObjectURL(file);
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  a.hidden = true;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  // The browser has started reading it; keep the URL a while for slow disks.
-  setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }

@@ -40,8 +40,12 @@ export class QueueState {
     this.loading = true;
     try {
       const api = this.memory.api;
-      const [faces, persons] = await Promise.all([api.getUnlabeled(), api.listPersons()]);
-      const groups = groupQueue(faces);
+      const [faces, visitors, persons] = await Promise.all([
+        api.getUnlabeled(),
+        api.listVisitors({ limit: 0 }),
+        api.listPersons(),
+      ]);
+      const groups = groupQueue(faces, visitors);
       const lists = faces.length
         ? await api.suggestForUnlabeled(
             faces.map((f) => f.id),
@@ -124,7 +128,10 @@ export class QueueState {
     await this.load();
   }
 
-  /** Names every face of the group; returns true when done. */
+  /**
+   * Names the card: a visitor's (its faces and visit history move to the
+   * person), else every face of the group; returns true when done.
+   */
   async label(group: QueueGroupView, rawName: string): Promise<boolean> {
     const name = rawName.trim();
     if (!name) {
@@ -132,15 +139,20 @@ export class QueueState {
       return false;
     }
     return this.#act(async () => {
-      await this.memory.api.labelFaces(
-        group.faces.map((f) => f.id),
-        name,
-      );
+      const api = this.memory.api;
+      if (group.visitor) await api.labelVisitor(group.visitor.id, name);
+      else
+        await api.labelFaces(
+          group.faces.map((f) => f.id),
+          name,
+        );
       const n = group.faces.length;
-      this.toasts.show(
-        `Labelled ${n === 1 ? 'a face' : `${n} faces`} as ${isolate(name)}.`,
-        'success',
-      );
+      const what = group.visitor
+        ? `Visitor ${group.visitor.number}`
+        : n === 1
+          ? 'a face'
+          : `${n} faces`;
+      this.toasts.show(`Labelled ${what} as ${isolate(name)}.`, 'success');
       this.toasts.announce(`Labelled as ${isolate(name)}`);
       this.memory.changed('people');
     }, 'Labelling');
@@ -164,7 +176,9 @@ export class QueueState {
 
   async discard(group: QueueGroupView): Promise<boolean> {
     return this.#act(async () => {
-      await this.memory.api.discardUnlabeled(group.faces.map((f) => f.id));
+      // A visitor goes at once with its faces and visits; faces of none go one by one.
+      if (group.visitor) await this.memory.api.discardVisitors([group.visitor.id]);
+      else await this.memory.api.discardUnlabeled(group.faces.map((f) => f.id));
       this.toasts.announce('Discarded');
       this.memory.changed('queue');
     }, 'Discarding');

@@ -6,6 +6,9 @@ describe('parseRoute', () => {
     ['', { view: 'live' }],
     ['#/', { view: 'live' }],
     ['#/queue', { view: 'queue' }],
+    ['#/queue/7', { view: 'queue', visitor: 7 }],
+    ['#/queue/x', { view: 'queue' }],
+    ['#/visits', { view: 'visits' }],
     ['#/people', { view: 'people' }],
     ['#/people/12', { view: 'person', id: 12 }],
     ['#/people/abc', { view: 'people' }],
@@ -19,7 +22,12 @@ describe('parseRoute', () => {
   });
 
   it('round-trips through routeHref', () => {
-    for (const r of [{ view: 'person', id: 4 }, { view: 'stats' }] as const) {
+    for (const r of [
+      { view: 'person', id: 4 },
+      { view: 'stats' },
+      { view: 'queue', visitor: 3 },
+      { view: 'visits' },
+    ] as const) {
       expect(parseRoute(routeHref(r))).toEqual(r);
     }
   });

@@ -2,23 +2,32 @@
 
 export type Route =
   | { view: 'live' }
-  | { view: 'queue' }
+  | { view: 'queue'; visitor?: number }
+  | { view: 'visits' }
   | { view: 'people' }
   | { view: 'person'; id: number }
   | { view: 'stats' }
   | { view: 'settings' }
   | { view: 'data' };
 
+/** A positive whole number from a path part, else null. */
+function idOf(part: string | undefined): number | null {
+  const n = Number(part);
+  return part && Number.isInteger(n) && n > 0 ? n : null;
+}
+
 export function parseRoute(hash: string): Route {
   const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean);
   switch (parts[0]) {
-    case 'queue':
-      return { view: 'queue' };
+    case 'queue': {
+      const visitor = idOf(parts[1]);
+      return visitor ? { view: 'queue', visitor } : { view: 'queue' };
+    }
+    case 'visits':
+      return { view: 'visits' };
     case 'people': {
-      const id = Number(parts[1]);
-      return parts[1] && Number.isInteger(id) && id > 0
-        ? { view: 'person', id }
-        : { view: 'people' };
+      const id = idOf(parts[1]);
+      return id ? { view: 'person', id } : { view: 'people' };
     }
     case 'stats':
       return { view: 'stats' };
@@ -32,7 +41,9 @@ export function parseRoute(hash: string): Route {
 }
 
 export function routeHref(route: Route): string {
-  return route.view === 'person' ? `#/people/${route.id}` : `#/${route.view}`;
+  if (route.view === 'person') return `#/people/${route.id}`;
+  if (route.view === 'queue' && route.visitor) return `#/queue/${route.visitor}`;
+  return `#/${route.view}`;
 }
 
 export class Router {

@@ -10,6 +10,7 @@ import {
   type Browser,
   type BrowserContext,
   type Page,
+  type Worker,
 } from '@playwright/test';
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
@@ -142,6 +143,17 @@ export const test = base.extend<Fixtures & { pageErrors: string[] }>({
 });
 
 export { expect };
+
+/** The memory worker (the app starts it once the models are loaded); the e2e build puts `memoryApi` on it. */
+export async function memoryWorker(page: Page): Promise<Worker> {
+  let found: Worker | undefined;
+  await expect
+    .poll(() => (found = page.workers().find((w) => w.url().includes('memory.worker'))), {
+      timeout: 60_000,
+    })
+    .toBeTruthy();
+  return found!;
+}
 
 /**
  * Kills the Chromium that uses `profileDir` with SIGKILL, as a crash or a

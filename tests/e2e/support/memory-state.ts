@@ -141,9 +141,11 @@ export function deleted(who: string): Effect {
           samples: gone(samples!),
           sightings: gone(sightings!),
           negatives: gone(negatives!),
+          // A labelled face of one of their samples goes with it (or, before visitors, lost its sample).
           unlabeled: (_, c) =>
-            samples!.has(String(c.before?.sample_id)) && !onlyColumns(c, ['sample_id'])
-              ? c.after?.sample_id === null
+            samples!.has(String(c.before?.sample_id)) &&
+            (!c.after || !onlyColumns(c, ['sample_id']))
+              ? !c.after || c.after.sample_id === null
                 ? null
                 : 'sample_id kept'
               : 'not a face of a sample of theirs',
@@ -266,7 +268,7 @@ export function labelled(name: string): Effect {
                 ? !c.before && c.after?.name === name
                   ? null
                   : 'not the new person'
-                : onlyColumns(c, ['first_seen', 'last_seen']),
+                : onlyColumns(c, ['first_seen', 'last_seen', 'visit_count']),
           samples: (_, c) =>
             !c.before && c.after?.person_id === pid && c.after?.source === 'label'
               ? null
@@ -274,9 +276,18 @@ export function labelled(name: string): Effect {
           unlabeled: (_, c) =>
             c.before?.reviewed === 0 &&
             c.after?.reviewed === 1 &&
-            newSamples.has(String(c.after.sample_id))
-              ? onlyColumns(c, ['reviewed', 'sample_id'])
+            newSamples.has(String(c.after.sample_id)) &&
+            c.after.visitor_id === null
+              ? onlyColumns(c, ['reviewed', 'sample_id', 'visitor_id'])
               : 'not a waiting face labelled into a new sample',
+          // The faces' visitor becomes the person: its row goes, its visits are theirs.
+          visitors: (_, c) => (c.before && !c.after ? null : 'not a visitor named'),
+          sightings: (_, c) =>
+            c.before?.visitor_id != null &&
+            c.after?.person_id === pid &&
+            c.after?.visitor_id === null
+              ? onlyColumns(c, ['person_id', 'visitor_id'])
+              : 'not a visit of the named visitor',
         },
         key: (key, change) => {
           const face = /^(?:unl|crop\/unl)\/(\d+)$/.exec(key)?.[1];

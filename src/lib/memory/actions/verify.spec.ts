@@ -80,6 +80,14 @@ describe('verify: a sound memory', () => {
     await checkedOut(await reopen(name));
   });
 
+  it('a visitor with visits and nobody named yet checks out', async () => {
+    const db = await reopen(uniqueName());
+    const face = await db.queueUnknown(pngBlob(20, 1), randomUnit(DIM, rng(73)));
+    await db.observeVisitor(face.visitorId!, 0.9);
+    await db.flush();
+    expect(await db.verify()).toMatchObject({ ok: true, problems: [] });
+  });
+
   it('searches an evenly spread subset of a large memory, and says so', async () => {
     const { db } = await populate();
     const report = await db.verify({ maxSearches: 4 });

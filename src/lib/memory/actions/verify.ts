@@ -110,8 +110,9 @@ export async function verifyConsistency(
   }
   for (const r of rows<{ person_id: number; n: number }>(
     db,
-    `SELECT person_id, COUNT(*) AS n FROM sightings
-     WHERE person_id NOT IN (SELECT id FROM persons) GROUP BY person_id`,
+    // A visitor's sightings have no person (and NULL NOT IN an empty set is true).
+    `SELECT person_id, COUNT(*) AS n FROM sightings WHERE person_id IS NOT NULL
+     AND person_id NOT IN (SELECT id FROM persons) GROUP BY person_id`,
   )) {
     problems.add(`${r.n} sightings of person #${r.person_id}, who does not exist`);
   }
