@@ -6,6 +6,11 @@ import { bundledModels } from './scripts/models-plugin.ts';
 import { precompress } from './scripts/precompress-plugin.ts';
 import { CSP_HEADER } from './src/lib/privacy/csp.ts';
 import {
+  OPTIONAL_MODEL_CACHE,
+  OPTIONAL_MODEL_GLOBS,
+  OPTIONAL_MODEL_URLS,
+} from './src/lib/vision/optional-models.ts';
+import {
   ORT_WEBGPU_CACHE,
   ORT_WEBGPU_FILES,
   ORT_WEBGPU_GLOB,
@@ -109,8 +114,14 @@ export default defineConfig(({ mode }) => ({
         globPatterns: ['**/*.{js,mjs,css,html,svg,png,ico,wasm,onnx,webmanifest}'],
         // ORT's WebGPU build (28 MB) only where WebGPU is used: not precached, but kept
         // once fetched (src/lib/vision/ort-runtime.ts), and answered from there first.
-        globIgnores: ['**/node_modules/**/*', ORT_WEBGPU_GLOB],
+        // Bundled models that are not the default likewise (src/lib/vision/optional-models.ts).
+        globIgnores: ['**/node_modules/**/*', ORT_WEBGPU_GLOB, ...OPTIONAL_MODEL_GLOBS],
         runtimeCaching: [
+          {
+            urlPattern: OPTIONAL_MODEL_URLS,
+            handler: 'CacheFirst',
+            options: { cacheName: OPTIONAL_MODEL_CACHE, cacheableResponse: { statuses: [200] } },
+          },
           {
             urlPattern: ORT_WEBGPU_FILES,
             handler: 'CacheFirst',
