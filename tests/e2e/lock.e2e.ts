@@ -226,3 +226,23 @@ test('a passkey with the PRF extension unlocks the memory', async ({ launch, bas
   await page.goto(`${origin}/#/data`);
   await expect(page.getByTestId('encryption-on')).toBeVisible();
 });
+
+test('a forgotten passphrase: the unlock screen can delete everything and start as new', async ({
+  launch,
+}) => {
+  test.setTimeout(180_000);
+  const { page } = await launch({ camera: 'none', path: null });
+  await turnOn(page);
+  await page.reload();
+  await expect(page.getByRole('heading', { name: 'Unlock the memory' })).toBeVisible();
+  await page.getByText('Forgot the passphrase?').click();
+  await page.getByTestId('wipe-button').click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Delete everything' }).click();
+  await expect(page.getByTestId('unlock-wiped')).toBeVisible({ timeout: 60_000 });
+  await page.getByRole('button', { name: 'Start afresh' }).click();
+  // As new: no lock, an empty memory that opens.
+  await expect(page.getByTestId('onboarding').or(page.getByTestId('camera-stage'))).toBeVisible({
+    timeout: 60_000,
+  });
+  await expect(page.getByTestId('unlock')).toHaveCount(0);
+});
