@@ -240,9 +240,7 @@ test('a forgotten passphrase: the unlock screen can delete everything and start 
   await page.getByRole('dialog').getByRole('button', { name: 'Delete everything' }).click();
   await expect(page.getByTestId('unlock-wiped')).toBeVisible({ timeout: 60_000 });
   await page.getByRole('button', { name: 'Start afresh' }).click();
-  // As new: no lock, an empty memory that opens.
-  await expect(page.getByTestId('onboarding').or(page.getByTestId('camera-stage'))).toBeVisible({
-    timeout: 60_000,
-  });
+  // As new (the page it was on, Backup & privacy): no lock, encryption off, nobody stored.
+  await expect(page.getByTestId('encryption-warning')).toBeVisible({ timeout: 60_000 });
   await expect(page.getByTestId('unlock')).toHaveCount(0);
 });
