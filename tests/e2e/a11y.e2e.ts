@@ -3,10 +3,9 @@
  * (axe-core: no serious or critical violations) and a screenshot for people
  * to look at (tests/.tmp/screenshots/).
  */
-import AxeBuilder from '@axe-core/playwright';
+import { expectAccessible } from './support/axe';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Page } from '@playwright/test';
 import { expect, newProfileDir, test } from './support/app';
 import { bbt, tmpDir } from './support/paths';
 import { expectInView, labelFirstGroup, queueCount } from './support/story';
@@ -17,16 +16,6 @@ const sizes = {
   'tablet-portrait': { width: 800, height: 1280 },
   'tablet-landscape': { width: 1280, height: 800 },
 } as const;
-
-async function check(page: Page, name: string): Promise<void> {
-  const result = await new AxeBuilder({ page })
-    .withTags(['wcag2a', 'wcag2aa', 'wcag21aa'])
-    .analyze();
-  const serious = result.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
-  expect(serious, `axe on ${name}`).toEqual([]);
-}
 
 test('every page passes axe and is photographed at laptop and tablet sizes', async ({ launch }) => {
   test.setTimeout(240_000);
@@ -66,13 +55,13 @@ test('every page passes axe and is photographed at laptop and tablet sizes', asy
       await page.goto(path);
       await expect(page.getByTestId(ready).first()).toBeVisible();
       if (view === 'settings') await expect(page.getByTestId('in-use')).toBeVisible();
-      await check(page, `${view} (${label})`);
+      await expectAccessible(page, `${view} (${label})`);
       await page.screenshot({ path: join(shots, `${view}-${label}.png`), fullPage: true });
     }
     await page.getByRole('link', { name: 'People' }).click();
     await page.getByTestId('person-link').first().click();
     await expect(page.getByTestId('person-name')).toBeVisible();
-    await check(page, `person (${label})`);
+    await expectAccessible(page, `person (${label})`);
     await page.screenshot({ path: join(shots, `person-${label}.png`), fullPage: true });
     await app.close();
   }
@@ -80,7 +69,7 @@ test('every page passes axe and is photographed at laptop and tablet sizes', asy
   // The first-start introduction, as a new user sees it.
   app = await launch({ camera: { image: bbt('amy/amy1.png') }, onboarded: false });
   await expect(app.page.getByTestId('onboarding')).toBeVisible();
-  await check(app.page, 'onboarding');
+  await expectAccessible(app.page, 'onboarding');
   await app.page.screenshot({ path: join(shots, 'onboarding-laptop.png') });
   await app.page.getByRole('button', { name: 'Next' }).click();
   await app.page.getByRole('button', { name: 'Next' }).click();

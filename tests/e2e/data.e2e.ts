@@ -4,12 +4,11 @@
  * a preview first; a wrong passphrase or a damaged file changes nothing), and a zip of the
  * Python original's folder comes in with its people.
  */
-import AxeBuilder from '@axe-core/playwright';
+import { expectAccessible } from './support/axe';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { zipSync } from 'fflate';
 import { pythonOriginalFixture, readFolder } from '../fixtures/python-original/fixture.ts';
-import type { Page } from '@playwright/test';
 import { expect, newProfileDir, test } from './support/app';
 import { bbt, tmpDir } from './support/paths';
 import { expectInView, labelFirstGroup } from './support/story';
@@ -17,17 +16,6 @@ import { expectInView, labelFirstGroup } from './support/story';
 const cam = (file: string) => ({ image: bbt(file), options: { scale: 0.8 } });
 const PASS = 'amy-backup-passphrase';
 mkdirSync(tmpDir, { recursive: true });
-
-/** No serious or critical axe violations (WCAG 2.1 AA), as tests/e2e/a11y.e2e.ts checks. */
-async function expectAccessible(page: Page): Promise<void> {
-  const result = await new AxeBuilder({ page })
-    .withTags(['wcag2a', 'wcag2aa', 'wcag21aa'])
-    .analyze();
-  const serious = result.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
-  expect(serious).toEqual([]);
-}
 
 test('an encrypted backup merges into another browser: preview first, then Amy is recognised', async ({
   launch,
@@ -111,7 +99,7 @@ test('a zip of the Python original’s folder: preview, import, then its people 
   await expect(page.getByTestId('dinov3-note')).toContainText('DINOv3 ViT-B/16 (768-d)');
   await expect(page.getByTestId('preview-new-persons')).toContainText('6 new people: Alice, Bob');
   await expect(page.getByTestId('preview-warnings')).toContainText('cannot be embedded again');
-  await expectAccessible(page);
+  await expectAccessible(page, 'Backup & privacy with an import preview');
   await page.getByTestId('import-apply').click();
   await expect(page.getByTestId('import-result')).toContainText('holds 6 people');
   await page.goto('/#/people');

@@ -5,7 +5,7 @@
  * kiosk mode with auto-lock, and a passkey through a virtual authenticator
  * with the PRF extension.
  */
-import AxeBuilder from '@axe-core/playwright';
+import { expectAccessible } from './support/axe';
 import type { Page } from '@playwright/test';
 import { expect, newProfileDir, test } from './support/app';
 import { bbt } from './support/paths';
@@ -18,7 +18,7 @@ const cam = (file: string) => ({ image: bbt(file), options: { scale: 0.8 } });
 async function turnOn(page: Page, origin = ''): Promise<void> {
   await page.goto(`${origin}/#/data`);
   await expect(page.getByTestId('encryption-warning')).toContainText('gone for good');
-  if (!origin) await axe(page, 'Backup & privacy, encryption off');
+  if (!origin) await expectAccessible(page, 'Backup & privacy, encryption off');
   await page.getByTestId('lock-passphrase').fill(PASSPHRASE);
   await page.getByTestId('lock-passphrase-again').fill(PASSPHRASE);
   await page.getByTestId('lock-understood').check();
@@ -26,17 +26,6 @@ async function turnOn(page: Page, origin = ''): Promise<void> {
   await expect(page.getByTestId('encryption-on')).toContainText('Encryption is on', {
     timeout: 60_000,
   });
-}
-
-/** axe (as tests/e2e/a11y.e2e.ts): no serious or critical violations. */
-async function axe(page: Page, name: string): Promise<void> {
-  const result = await new AxeBuilder({ page })
-    .withTags(['wcag2a', 'wcag2aa', 'wcag21aa'])
-    .analyze();
-  const serious = result.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
-  expect(serious, `axe on ${name}`).toEqual([]);
 }
 
 /**
@@ -141,7 +130,7 @@ test('passphrase: on → nothing readable stored → unlock screen; wrong refuse
   await labelFirstGroup(page, NAME);
 
   await turnOn(page);
-  await axe(page, 'Backup & privacy, encryption on');
+  await expectAccessible(page, 'Backup & privacy, encryption on');
   // Exports of an encrypted memory need a passphrase of their own.
   await expect(page.getByTestId('export-button')).toBeDisabled();
   await page.evaluate(() => new Promise((ok) => setTimeout(ok, 2500))); // batched sightings flushed
@@ -157,7 +146,7 @@ test('passphrase: on → nothing readable stored → unlock screen; wrong refuse
   await page.reload();
   await expect(page.getByRole('heading', { name: 'Unlock the memory' })).toBeVisible();
   await expect(page.getByTestId('live-status')).toHaveCount(0);
-  await axe(page, 'the unlock screen');
+  await expectAccessible(page, 'the unlock screen');
   await page.getByTestId('unlock-passphrase').fill('not the passphrase');
   await page.getByTestId('unlock-button').click();
   await expect(page.getByTestId('unlock-error')).toHaveText(
@@ -187,7 +176,7 @@ test('passphrase: on → nothing readable stored → unlock screen; wrong refuse
     await expect(page.getByRole('heading', { name: 'Unlock to see this' }), path).toBeVisible();
     await expect(page.getByTestId('person-link')).toHaveCount(0);
   }
-  await axe(page, 'a locked page');
+  await expectAccessible(page, 'a locked page');
   await page.goto('/#/live');
   await expectInView(page, [NAME]);
   await expect(page.getByTestId('announcer')).toContainText(`${NAME} recognised`);
