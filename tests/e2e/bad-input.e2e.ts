@@ -102,7 +102,11 @@ function rawValue(page: Page, key: string, put?: { bytes?: number[]; text?: stri
   );
 }
 
-/** Damages the checkpoint: its FAISS bytes cut in half, its tags left as they were. */
+/**
+ * Damages the checkpoint: its last part (of the FAISS bytes, stored in parts
+ * under the header) cut in half, its tags left as they were. Returns the
+ * header's size in bytes (0 when there was none).
+ */
 function truncateCheckpoint(page: Page) {
   return page.evaluate(async (name) => {
     const db = await new Promise<IDBDatabase>((resolve, reject) => {
@@ -112,17 +116,42 @@ function truncateCheckpoint(page: Page) {
     });
     const tx = db.transaction('memory', 'readwrite');
     const store = tx.objectStore('memory');
+    const get = <T>(key: string) =>
+      new Promise<T | undefined>((resolve) => {
+        const r = store.get(key);
+        r.onsuccess = () => resolve(r.result as T | undefined);
+      });
     const key = 'faiss/face-fr512'; // CHECKPOINT_KEY
-    const ck = await new Promise<{ bytes: Uint8Array }>((resolve) => {
-      const r = store.get(key);
-      r.onsuccess = () => resolve(r.result as { bytes: Uint8Array });
-    });
-    const had = ck?.bytes.length ?? 0;
-    if (ck) store.put({ ...ck, bytes: ck.bytes.slice(0, had >> 1) }, key);
+    const header = await get<{ size: number; parts: number }>(key);
+    if (header) {
+      const partKey = `${key}/${String(header.parts - 1).padStart(6, '0')}`;
+      const part = (await get<{ bytes: Uint8Array }>(partKey))!;
+      store.put({ ...part, bytes: part.bytes.slice(0, part.bytes.length >> 1) }, partKey);
+    }
     await new Promise((resolve) => (tx.oncomplete = resolve));
     db.close();
-    return had;
+    return header?.size ?? 0;
   }, MEMORY_DB);
+}
+
+/** The stored checkpoint's size in bytes, from its header (null: none). */
+async function checkpointSize(page: Page): Promise<number | null> {
+  return page.evaluate(
+    async ([name, key]) => {
+      const db = await new Promise<IDBDatabase>((resolve, reject) => {
+        const r = indexedDB.open(name);
+        r.onsuccess = () => resolve(r.result);
+        r.onerror = () => reject(r.error);
+      });
+      const header = await new Promise<{ size?: number } | undefined>((resolve) => {
+        const r = db.transaction('memory', 'readonly').objectStore('memory').get(key);
+        r.onsuccess = () => resolve(r.result as { size?: number } | undefined);
+      });
+      db.close();
+      return header?.size ?? null;
+    },
+    [MEMORY_DB, CHECKPOINT_KEY] as const,
+  );
 }
 
 const errorBanner = (page: Page) => page.locator('.banner.error');
@@ -156,7 +185,7 @@ test('damaged SQLite bytes: the app says so and changes nothing; a damaged check
   // The rebuilt index is stored again, whole, once the memory is idle.
   await app.page.goto('/#/people');
   await expect
-    .poll(async () => (await rawValue(app.page, CHECKPOINT_KEY))?.length, { timeout: 30_000 })
+    .poll(async () => checkpointSize(app.page), { timeout: 30_000 })
     .toBe(checkpointBytes);
   await app.close();
 

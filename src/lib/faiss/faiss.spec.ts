@@ -128,6 +128,53 @@ describe('flat and IVF indexes', () => {
     back.delete();
   });
 
+  it('write/read in parts: the same bytes, read as they arrive; wrong totals refused', async () => {
+    const map = new faiss.IndexIDMap2(new faiss.IndexFlatIP(D));
+    map.addWithIds(data.vectors.subarray(0, 40 * D), [...Array(40).keys()]);
+    const whole = faiss.writeIndex(map);
+    const parts = faiss.writeIndexParts(map, 1000);
+    expect(parts.map((p) => p.length)).toEqual(
+      Array.from({ length: Math.ceil(whole.length / 1000) }, (_, i) =>
+        Math.min(1000, whole.length - i * 1000),
+      ),
+    );
+    // Each part is its own buffer (structured clone of a view would store the whole heap slice).
+    for (const p of parts) expect(p.byteLength).toBe(p.buffer.byteLength);
+    const joined = new Uint8Array(whole.length);
+    parts.forEach((p, i) => joined.set(p, i * 1000));
+    expect(sameBytes(joined, whole)).toBe(true);
+    async function* slowly() {
+      for (const p of parts) {
+        await new Promise((r) => setTimeout(r, 1));
+        yield p;
+      }
+    }
+    const back = (await faiss.readIndexParts(whole.length, slowly())) as typeof map;
+    expect(sameBytes(faiss.writeIndex(back), whole)).toBe(true);
+    back.delete();
+    const heap = faiss.heapBytes();
+    const refused = async (size: number, got: Uint8Array[], message: RegExp) => {
+      const e: unknown = await faiss.readIndexParts(size, got).catch((x: unknown) => x);
+      expect(e).toBeInstanceOf(FaissError);
+      expect((e as FaissError).code).toBe('bad-index-bytes');
+      expect((e as FaissError).message).toMatch(message);
+    };
+    await refused(whole.length, parts.slice(0, -1), /hold \d+ of the/);
+    await refused(whole.length - 1, parts, /more than/);
+    const garbage = parts[0]!.map((_, i) => (i * 37) & 255);
+    await refused(whole.length, [garbage, ...parts.slice(1)], /not recognized/);
+    // A producer that fails: its error comes through, and the reader is freed.
+    async function* failing() {
+      yield parts[0]!;
+      throw new Error('part 1 is missing');
+    }
+    await expect(faiss.readIndexParts(whole.length, failing())).rejects.toThrow(
+      'part 1 is missing',
+    );
+    expect(faiss.heapBytes()).toBe(heap);
+    map.delete();
+  });
+
   it('IndexIDMap over a flat index; a plain flat index refuses addWithIds', () => {
     const map = new faiss.IndexIDMap(new faiss.IndexFlatIP(D));
     map.addWithIds(data.vectors.subarray(0, 3 * D), new BigInt64Array([5n, -7n, 2n ** 40n]));

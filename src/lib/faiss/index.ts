@@ -18,7 +18,7 @@ import {
   IndexIDMap2,
   IndexIVFFlat,
 } from './index-types';
-import { readIndex, writeIndex } from './io';
+import { readIndex, readIndexParts, writeIndex, writeIndexParts } from './io';
 import { loadRuntime, type LoadOptions } from './load';
 import type { Runtime } from './runtime';
 
@@ -39,7 +39,9 @@ export {
   METRIC_INNER_PRODUCT,
   METRIC_L2,
   readIndex,
+  readIndexParts,
   writeIndex,
+  writeIndexParts,
 };
 
 /** The FAISS namespace, as `import faiss` gives it in Python. */
@@ -55,6 +57,8 @@ export interface FaissModule {
   readonly METRIC_L2: typeof METRIC_L2;
   readonly writeIndex: typeof writeIndex;
   readonly readIndex: typeof readIndex;
+  readonly writeIndexParts: typeof writeIndexParts;
+  readonly readIndexParts: typeof readIndexParts;
   /** Bytes of the WebAssembly heap in use (allocated and not freed). */
   heapBytes(): number;
   /** Size of the WebAssembly memory (it grows, never shrinks). */
@@ -74,6 +78,8 @@ function api(rt: Runtime): FaissModule {
     METRIC_L2,
     writeIndex,
     readIndex,
+    writeIndexParts,
+    readIndexParts,
     heapBytes: () => rt.m._fw_heap_used() >>> 0,
     memoryBytes: () => rt.m.HEAPU8.buffer.byteLength,
   });

@@ -154,7 +154,7 @@ describe('encryption at rest: turning it on', () => {
         'PNG in crop/1',
         'SQLite in sqlite',
         'WebP in crop/3',
-        'embedding in faiss/test-model',
+        'embedding in faiss/test-model/000000',
         'name in sqlite',
       ]),
     );

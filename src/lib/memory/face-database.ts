@@ -108,6 +108,7 @@ import type {
 import type { EmbeddingInput } from './base/validate';
 import type { ConvertOptions } from './actions/encryption-convert';
 import type { NewKdfOptions } from './lock/kdf';
+import type { DataKey } from './lock/lock-record';
 import { readLockInfo, type LockInfo, type NewPasskey } from './store/lock-info';
 import type { CropInput } from './store/crop';
 
@@ -398,6 +399,15 @@ export class FaceDatabase {
 
   get readOnlyReason(): string | null {
     return this.readOnly ? READ_ONLY_MESSAGE : null;
+  }
+
+  /**
+   * The unwrapped data key while the memory is encrypted (null when it is
+   * not), for the memory service to reopen it with (OpenOptions.dataKey).
+   * Stays in the worker: it is not one of the methods the worker exposes.
+   */
+  get dataKey(): DataKey | null {
+    return this.#core.kv.sealer?.dataKey ?? null;
   }
 
   get modelId(): string {

@@ -15,7 +15,9 @@ import {
   pngBlob,
   randomUnit,
   rng,
+  storedCheckpoint,
   tamper,
+  tamperCheckpoint,
   uniqueName,
   type TestOpen,
   openedAfterEach,
@@ -189,32 +191,59 @@ describe('persistence', () => {
     await expectSameMemory(again, faces, ids);
   });
 
-  const corruptions: Array<[string, (ck: Checkpoint) => unknown, RegExp]> = [
+  type Stored = { header: Checkpoint; bytes: Uint8Array };
+  const tags = (edit: Partial<Checkpoint>) => (ck: Stored) => ({
+    ...ck,
+    header: { ...ck.header, ...edit },
+  });
+  type Spoilt = { header: unknown; bytes: Uint8Array; partsOf?: Checkpoint };
+  const corruptions: Array<[string, (ck: Stored) => Spoilt, RegExp]> = [
     [
       'random bytes',
       (ck) => ({ ...ck, bytes: new Uint8Array(ck.bytes.length).fill(0x5a) }),
-      /hold/,
+      /unreadable.*not recognized/,
     ],
     [
       'truncated bytes',
-      (ck) => ({ ...ck, bytes: ck.bytes.slice(0, ck.bytes.length - 20) }),
+      (ck) => ({
+        header: { ...ck.header, size: ck.bytes.length - 20 },
+        bytes: ck.bytes.slice(0, ck.bytes.length - 20),
+      }),
       /unreadable/,
     ],
-    ['a later generation', (ck) => ({ ...ck, indexGen: ck.indexGen + 5 }), /newer/],
-    ['an older generation', (ck) => ({ ...ck, indexGen: ck.indexGen - 1 }), /journal/],
-    ['another model', (ck) => ({ ...ck, modelId: 'other' }), /model other/],
-    ['another dimension', (ck) => ({ ...ck, dim: 16 }), /dimension 16/],
-    ['another memory', (ck) => ({ ...ck, dbId: 'someone-else' }), /another memory/],
-    ['a wrong vector count', (ck) => ({ ...ck, ntotal: ck.ntotal + 1 }), /count/],
-    ['not a checkpoint', () => 'hello', /unrecognised/],
+    [
+      'a part too short',
+      (ck) => ({ ...ck, bytes: ck.bytes.slice(0, -20) }),
+      /part 0 has a wrong length/,
+    ],
+    [
+      'a part of another checkpoint',
+      (ck) => ({ ...tags({ id: 'another' })(ck), partsOf: ck.header }),
+      /part 0 is of another one/,
+    ],
+    ['a missing part', (ck) => ({ ...ck, bytes: new Uint8Array(0) }), /part 0 is missing/],
+    ['a part count that does not fit its size', tags({ parts: 2 }), /unrecognised/],
+    ['a later generation', (ck) => tags({ indexGen: ck.header.indexGen + 5 })(ck), /newer/],
+    ['an older generation', (ck) => tags({ indexGen: ck.header.indexGen - 1 })(ck), /journal/],
+    [
+      'another kind of index',
+      tags({ kind: 'IndexIVFFlat' }),
+      /holds IndexFlatIP, tagged IndexIVFFlat/,
+    ],
+    ['another model', tags({ modelId: 'other' }), /model other/],
+    ['another dimension', tags({ dim: 16 }), /dimension 16/],
+    ['another memory', tags({ dbId: 'someone-else' }), /another memory/],
+    ['a wrong vector count', (ck) => tags({ ntotal: ck.header.ntotal + 1 })(ck), /count/],
+    ['not a checkpoint', (ck) => ({ header: 'hello', bytes: ck.bytes }), /unrecognised/],
   ];
 
   it.each(corruptions)('rebuilds, never trusts, a checkpoint with %s', async (_, spoil, why) => {
     const name = uniqueName();
     const { db, faces, ids } = await populate(name);
     await db.close();
-    const ck = (await dumpStore(name))[MODEL_KEY] as Checkpoint;
-    await tamper(name, MODEL_KEY, spoil(ck));
+    const ck = await storedCheckpoint(name, 'test-model');
+    const bad = spoil(ck);
+    await tamperCheckpoint(name, 'test-model', bad.header, bad.bytes, bad.partsOf);
     const again = await reopen(name);
     expect(again.openReport.indexSource).toBe('rebuilt');
     expect(again.openReport.rebuildReason).toMatch(why);
@@ -224,14 +253,31 @@ describe('persistence', () => {
     expect(third.openReport.indexSource).toBe('checkpoint');
   });
 
+  it('stores the checkpoint in parts and still reads one in the format before parts', async () => {
+    const name = uniqueName();
+    const { db, faces, ids } = await populate(name);
+    await db.close();
+    const { header, bytes } = await storedCheckpoint(name, 'test-model');
+    expect(header).toMatchObject({ format: 2, parts: 1, size: bytes.length });
+    // Format 1: the bytes inside the one record, as earlier versions wrote it.
+    const { id: _, size: __, partBytes: ___, parts: ____, ...v1 } = header;
+    await tamperCheckpoint(name, 'test-model', { ...v1, format: 1, bytes }, new Uint8Array(0));
+    const again = await reopen(name);
+    expect(again.openReport.indexSource).toBe('checkpoint');
+    await expectSameMemory(again, faces, ids);
+    await again.close(); // and writes it again, in parts
+
+    expect((await storedCheckpoint(name, 'test-model')).header.format).toBe(2);
+  });
+
   it('rebuilds when the checkpoint is of a state whose journal was compacted away', async () => {
     const name = uniqueName();
     const { db, faces, ids } = await populate(name);
     await db.flush();
-    const old = (await dumpStore(name))[MODEL_KEY];
+    const old = await storedCheckpoint(name, 'test-model');
     await db.deleteSample((await db.getPerson(ids[0]!)).samples[1]!.id);
     await db.close();
-    await tamper(name, MODEL_KEY, old); // a stale checkpoint, no journal to catch up with
+    await tamperCheckpoint(name, 'test-model', old.header, old.bytes); // stale, no journal to catch up with
     const again = await reopen(name);
     expect(again.openReport.indexSource).toBe('rebuilt');
     expect((await again.stats()).ntotal).toBe(5);

@@ -73,4 +73,34 @@ describe('memory service (the worker API)', () => {
       expect((err as { code?: string }).code, name).toBe('closed');
     }
   });
+
+  it('reopens an unlocked memory with the data key it holds, not a kept passphrase', async () => {
+    const api = overChannel();
+    const name = uniqueName();
+    const opts = { name, modelId: 'm', dim: DIM, maintenanceDelayMs: Infinity };
+    await api.open(opts);
+    const v = randomUnit(DIM, rng(62));
+    const id = await api.labelFace(await api.queueUnlabeled(pngBlob(), v), 'Ada');
+    await api.enableEncryption({
+      passphrase: 'open sesame',
+      kdf: { memoryKiB: 64, iterations: 1 },
+    });
+    // A reopen (model switch, visit gap) needs no passphrase and derives nothing.
+    const again = await api.open(opts);
+    expect(again.report).toMatchObject({ encryption: 'on' });
+    expect(again.report.unlockMs).toBeLessThan(50);
+    expect((await api.findMatch(v)).personId).toBe(id);
+    // A changed passphrase wraps the same key: the reopen still works, and the old one does not.
+    await api.setPassphrase('a new one', { memoryKiB: 64, iterations: 1 });
+    expect((await api.open(opts)).report.encryption).toBe('on');
+    await api.close();
+    // Closed: the key is forgotten; the memory asks to be unlocked again.
+    const locked = await api.open(opts).catch((e: unknown) => e);
+    expect((locked as { code?: string }).code).toBe('locked');
+    const old = await api.open({ ...opts, unlock: { passphrase: 'open sesame' } }).catch((e) => e);
+    expect((old as { code?: string }).code).toBe('wrong-passphrase');
+    await api.open({ ...opts, unlock: { passphrase: 'a new one' } });
+    expect((await api.findMatch(v)).personId).toBe(id);
+    await api.close();
+  });
 });

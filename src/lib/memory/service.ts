@@ -1,20 +1,13 @@
 import { MemoryError } from './base/errors';
 import { FaceDatabase, type OpenOptions, type QueuedMethod } from './face-database';
 import type { MemoryEvent, OpenReport } from './base/types';
-import { newPrfSalt, type NewUnlock, type UnlockWith } from './lock/lock-record';
+import { newPrfSalt, type DataKey, type NewUnlock } from './lock/lock-record';
 import type { ConvertOptions } from './actions/encryption-convert';
-import type { NewKdfOptions } from './lock/kdf';
 
-/** The open-time form of a new way to unlock. */
-const unlockOf = (u: NewUnlock): UnlockWith =>
-  'passphrase' in u
-    ? { passphrase: u.passphrase }
-    : { passkey: { credentialId: u.passkey.credentialId, prfOutput: u.passkey.prfOutput } };
-
-/** What can cross to the worker: the open options without functions or handles. */
+/** What can cross to the worker: the open options without functions, handles or keys. */
 type ServiceOpenOptions = Omit<
   OpenOptions,
-  'locks' | 'faiss' | 'sqlWasmUrl' | 'onEvent' | 'onWriteStep'
+  'locks' | 'faiss' | 'sqlWasmUrl' | 'onEvent' | 'onWriteStep' | 'dataKey'
 >;
 
 interface OpenedMemory {
@@ -39,11 +32,16 @@ export function createMemoryService(
   let db: FaceDatabase | null = null;
   /** The last conversion step (encryption on/off), for the page to poll while it runs. */
   /**
-   * How the open memory was unlocked, kept in this worker's memory only (as
-   * the data key is) so that a reopen (model switch, visit gap) needs no
-   * second prompt; forgotten on close.
+   * The open memory's data key, kept in this worker's memory only (where the
+   * store's sealer holds it anyway) so that a reopen (model switch, visit
+   * gap) needs no second prompt and no second Argon2id run. The passphrase
+   * itself is not kept. Forgotten on close.
    */
-  let lastUnlock: { name: string; unlock: NonNullable<OpenOptions['unlock']> } | null = null;
+  let unlocked: { name: string; key: DataKey } | null = null;
+  const remember = () => {
+    const key = db?.dataKey ?? null;
+    unlocked = key && openName ? { name: openName, key } : null;
+  };
   let openName: string | null = null;
   let conversion: Extract<MemoryEvent, { type: 'encryption' }> | null = null;
   const need = (): FaceDatabase => {
@@ -60,43 +58,41 @@ export function createMemoryService(
     ...forwarded,
     // The unlocks that change how this memory opens also change the remembered one.
     async enableEncryption(unlock: NewUnlock | null, opts?: ConvertOptions) {
-      const status = await need().enableEncryption(unlock, opts);
-      if (unlock && lastUnlock === null && openName)
-        lastUnlock = { name: openName, unlock: unlockOf(unlock) };
-      return status;
-    },
-    async setPassphrase(passphrase: string, kdf?: NewKdfOptions) {
-      const info = await need().setPassphrase(passphrase, kdf);
-      if (openName) lastUnlock = { name: openName, unlock: { passphrase } };
-      return info;
+      try {
+        return await need().enableEncryption(unlock, opts);
+      } finally {
+        remember(); // a conversion stopped half way reopens with the key as well
+      }
     },
     async disableEncryption(opts?: ConvertOptions) {
-      const status = await need().disableEncryption(opts);
-      lastUnlock = null;
-      return status;
+      try {
+        return await need().disableEncryption(opts);
+      } finally {
+        remember(); // null once the memory is plaintext again
+      }
     },
     async open(options: ServiceOpenOptions): Promise<OpenedMemory> {
       await db?.close();
       db = null;
-      const unlock =
-        options.unlock ?? (lastUnlock?.name === options.name ? lastUnlock.unlock : undefined);
+      const dataKey = !options.unlock && unlocked?.name === options.name ? unlocked.key : undefined;
+      unlocked = null;
       db = await FaceDatabase.open({
         ...options,
-        unlock,
+        ...(dataKey ? { dataKey } : {}),
         sqlWasmUrl: env.sqlWasmUrl,
         onWriteStep: env.onWriteStep,
         onEvent: (e) => {
           if (e.type === 'encryption') conversion = e;
         },
       });
-      lastUnlock = unlock ? { name: options.name, unlock } : null;
       openName = options.name;
+      remember();
       return { report: db.openReport, readOnly: db.readOnly, readOnlyReason: db.readOnlyReason };
     },
     async close(): Promise<void> {
       const d = db;
       db = null;
-      lastUnlock = null;
+      unlocked = null;
       await d?.close();
     },
     cancelImport: (): void => db?.cancelImport(),

@@ -8,6 +8,8 @@ import { InProcessLockManager } from './in-process-lock-manager';
 import { afterEach, expect } from 'vitest';
 import { MemoryError } from '../../../src/lib/memory/base/errors';
 import { rng } from '../../../src/lib/random';
+import type { Checkpoint, CheckpointPart } from '../../../src/lib/memory/store/checkpoint';
+import { faissKey, faissPartKey, faissPartPrefix } from '../../../src/lib/memory/store/keys';
 
 export { rng };
 
@@ -112,6 +114,47 @@ export async function tamper(name: string, key: string, value: unknown): Promise
     });
   } finally {
     db.close();
+  }
+}
+
+/** A stored format-2 checkpoint (unencrypted): its header and its parts joined. */
+export async function storedCheckpoint(
+  name: string,
+  modelId: string,
+): Promise<{ header: Checkpoint; bytes: Uint8Array }> {
+  const stored = await dumpStore(name);
+  const header = stored[faissKey(modelId)] as Checkpoint;
+  const bytes = new Uint8Array(header.size);
+  for (let i = 0; i < header.parts; i++) {
+    bytes.set((stored[faissPartKey(modelId, i)] as CheckpointPart).bytes, i * header.partBytes);
+  }
+  return { header, bytes };
+}
+
+/**
+ * Stores a checkpoint behind the memory's back: `header` as given (tags and
+ * all, so a test can lie in them) and `bytes` in parts named as `partsOf`'s
+ * (default: the header's own); old parts go.
+ */
+export async function tamperCheckpoint(
+  name: string,
+  modelId: string,
+  header: unknown,
+  bytes: Uint8Array,
+  partsOf: Checkpoint = header as Checkpoint,
+): Promise<void> {
+  const h = partsOf;
+  for (const key of Object.keys(await dumpStore(name))) {
+    if (key.startsWith(faissPartPrefix(modelId))) await tamper(name, key, undefined);
+  }
+  await tamper(name, faissKey(modelId), header);
+  for (let i = 0, at = 0; at < bytes.length; i++, at += h.partBytes) {
+    const part: CheckpointPart = {
+      checkpoint: h.id,
+      part: i,
+      bytes: bytes.slice(at, at + h.partBytes),
+    };
+    await tamper(name, faissPartKey(modelId, i), part);
   }
 }
 

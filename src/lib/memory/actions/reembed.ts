@@ -304,6 +304,7 @@ export function adoptModel(
       puts.push([embKey(target.modelId, personId), rec]);
     }
     const written = new Set(puts.map(([k]) => k));
+    // Without its header the checkpoint is not used; its parts go when the next one is written.
     const deletes = [...keys.filter((k) => !written.has(k)), faissKey(target.modelId)];
     updateModel(
       tx,

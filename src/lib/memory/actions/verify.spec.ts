@@ -6,10 +6,9 @@
 import initSqlJs from 'sql.js';
 import { describe, expect, it } from 'vitest';
 import { loadFaiss } from '../../faiss';
-import type { Checkpoint } from '../store/checkpoint';
 import type { EmbRecord } from '../store/emb-records';
 import type { FaceDatabase } from '../face-database';
-import { cropKey, embKey, faissKey, SQLITE_KEY, unlabeledEmbKey } from '../store/keys';
+import { cropKey, embKey, SQLITE_KEY, unlabeledEmbKey } from '../store/keys';
 import { createMemoryService } from '../service';
 import {
   dumpStore,
@@ -18,7 +17,9 @@ import {
   randomMatrix,
   randomUnit,
   rng,
+  storedCheckpoint,
   tamper,
+  tamperCheckpoint,
   uniqueName,
   openedAfterEach,
   type TestOpen,
@@ -142,9 +143,9 @@ async function editSnapshot(name: string, sql: string) {
 
 /** The stored checkpoint with its index replaced (tags kept, so the open trusts it). */
 async function replaceIndex(name: string, edit: (ids: number[], v: Float32Array) => void) {
-  const ck = (await stored(name, faissKey(MODEL))) as Checkpoint;
+  const ck = await storedCheckpoint(name, MODEL);
   const faiss = await loadFaiss();
-  const old = VectorIndex.fromBytes(faiss, ck.bytes, DIM, ck.kind);
+  const old = VectorIndex.fromBytes(faiss, ck.bytes, DIM, ck.header.kind);
   const ids = old.sampleIds();
   const recs = Object.entries(await dumpStore(name)).filter(([k]) => k.startsWith('emb/test'));
   const byId = new Map<number, Float32Array>();
@@ -156,7 +157,8 @@ async function replaceIndex(name: string, edit: (ids: number[], v: Float32Array)
   ids.forEach((id, i) => v.set(byId.get(id)!, i * DIM));
   edit(ids, v);
   const next = VectorIndex.build(faiss, DIM, ids, v);
-  await tamper(name, faissKey(MODEL), { ...ck, bytes: next.toBytes() });
+  const bytes = next.toBytes();
+  await tamperCheckpoint(name, MODEL, { ...ck.header, size: bytes.length }, bytes);
   old.dispose();
   next.dispose();
 }

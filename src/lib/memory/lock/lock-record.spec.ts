@@ -6,6 +6,7 @@ import {
   newDataKey,
   newLockRecord,
   newPrfSalt,
+  reusedDataKey,
   unwrapDataKey,
   wrapDataKey,
   type LockRecord,
@@ -34,6 +35,17 @@ describe('lock record: the data key wrapped by a passphrase or a passkey', () =>
     // NFC: the same passphrase typed with a combining accent still opens it.
     const { lock: accented } = await passphraseLock('caf\u00e9');
     await expect(unwrapDataKey(accented, { passphrase: 'cafe\u0301' })).resolves.toBeTruthy();
+  });
+
+  it('a data key kept from an earlier unlock opens only the lock that wraps it', async () => {
+    const { key, lock } = await passphraseLock();
+    expect(await reusedDataKey(lock, key)).toEqual(key);
+    // The memory deleted and made anew under the same name: another key, asked to unlock.
+    const { lock: anew } = await passphraseLock();
+    expect(await codeOf(reusedDataKey(anew, key))).toBe('locked');
+    // The right id with other bytes fails the key check: damage, not a prompt.
+    const forged = { id: key.id, raw: newDataKey().raw };
+    expect(await codeOf(reusedDataKey(lock, forged))).toBe('storage-corrupt');
   });
 
   it('uses Argon2id with the stated defaults, and PBKDF2-SHA256 ≥ 600k as the fallback', async () => {

@@ -269,6 +269,23 @@ export async function unwrapDataKey(lock: LockRecord, unlock: UnlockWith): Promi
   throw wrong;
 }
 
+/**
+ * A data key unwrapped earlier in this worker (a reopen of the same memory),
+ * checked against this lock: it must be the key the lock wraps. A memory
+ * deleted and made anew under the same name has another key: refused as
+ * locked, so the owner is asked to unlock.
+ */
+export async function reusedDataKey(lock: LockRecord, key: DataKey): Promise<DataKey> {
+  if (key.id !== lock.dataKeyId) {
+    throw new MemoryError(
+      'locked',
+      'This memory is not the one unlocked before: unlock it with its passphrase or a passkey.',
+    );
+  }
+  await verifyKeyCheck(lock, key);
+  return key;
+}
+
 async function verifyKeyCheck(lock: LockRecord, key: DataKey): Promise<void> {
   try {
     const text = await crypto.subtle.decrypt(

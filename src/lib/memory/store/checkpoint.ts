@@ -5,9 +5,19 @@ import type { IndexKind } from './vector-index';
  * (its id map is the row → sample mapping; sample → person is in SQLite),
  * tagged with the database it came from, the action it reflects (`seq`) and
  * that model's index generation. Anything that does not match is rebuilt.
+ *
+ * Format 2 keeps the tags here and the bytes in parts of PART_BYTES under
+ * `faiss/<model>/<part>`, written in the same transaction. At 100k vectors
+ * the bytes are ~300 MB: in parts, the open reads, decrypts (encryption at
+ * rest) and hands them to FAISS one part at a time, several in flight, so it
+ * never holds the whole file twice and the decryption runs in parallel. Each
+ * part names its checkpoint (`checkpoint`, a random id) and its place, so
+ * parts of another checkpoint are refused, not mixed in. Format 1 (the bytes
+ * in the one record) is still read; the next checkpoint replaces it.
  */
-export interface Checkpoint {
-  format: 1;
+export const CHECKPOINT_PART_BYTES = 8 * 2 ** 20;
+
+interface CheckpointTags {
   dbId: string;
   modelId: string;
   dim: number;
@@ -15,7 +25,64 @@ export interface Checkpoint {
   indexGen: number;
   ntotal: number;
   kind: IndexKind;
+}
+
+export interface Checkpoint extends CheckpointTags {
+  format: 2;
+  /** Random; every part carries it. */
+  id: string;
+  /** The FAISS file's length in bytes. */
+  size: number;
+  partBytes: number;
+  parts: number;
+}
+
+/** Format 1: the FAISS bytes inside the record. */
+export interface CheckpointV1 extends CheckpointTags {
+  format: 1;
   bytes: Uint8Array;
+}
+
+export type StoredCheckpoint = Checkpoint | CheckpointV1;
+
+export interface CheckpointPart {
+  checkpoint: string;
+  part: number;
+  bytes: Uint8Array;
+}
+
+/** The stored records of a checkpoint of `bytes` (already in parts of CHECKPOINT_PART_BYTES). */
+export function checkpointRecords(
+  tags: CheckpointTags,
+  parts: readonly Uint8Array[],
+  id: string = crypto.randomUUID(),
+): { header: Checkpoint; parts: CheckpointPart[] } {
+  const size = parts.reduce((n, p) => n + p.length, 0);
+  const header: Checkpoint = {
+    format: 2,
+    ...tags,
+    id,
+    size,
+    partBytes: CHECKPOINT_PART_BYTES,
+    parts: parts.length,
+  };
+  return { header, parts: parts.map((bytes, part) => ({ checkpoint: id, part, bytes })) };
+}
+
+/** The length part `i` of `header` must have. */
+function partLength(header: Checkpoint, i: number): number {
+  return Math.min(header.partBytes, header.size - i * header.partBytes);
+}
+
+/** Part `i`'s bytes, or why the stored value is not part `i` of `header`. */
+export function partBytes(header: Checkpoint, i: number, stored: unknown): Uint8Array | string {
+  const p = stored as Partial<CheckpointPart> | undefined;
+  if (typeof p !== 'object' || p === null || !(p.bytes instanceof Uint8Array)) {
+    return `checkpoint part ${i} is missing`;
+  }
+  if (p.checkpoint !== header.id || p.part !== i) return `checkpoint part ${i} is of another one`;
+  if (p.bytes.length !== partLength(header, i)) return `checkpoint part ${i} has a wrong length`;
+  return p.bytes;
 }
 
 interface CheckpointExpectation {
@@ -29,10 +96,20 @@ interface CheckpointExpectation {
 /** Why a stored checkpoint cannot be used as it is, or null when its tags match. */
 export function checkpointProblem(ck: unknown, want: CheckpointExpectation): string | null {
   if (ck === undefined) return 'no checkpoint';
-  const c = ck as Partial<Checkpoint>;
-  if (typeof c !== 'object' || c === null || c.format !== 1 || !(c.bytes instanceof Uint8Array)) {
-    return 'unrecognised checkpoint';
-  }
+  const c = ck as Partial<Checkpoint> & Partial<CheckpointV1>;
+  if (typeof c !== 'object' || c === null) return 'unrecognised checkpoint';
+  if (c.format === 1) {
+    if (!(c.bytes instanceof Uint8Array)) return 'unrecognised checkpoint';
+  } else if (c.format === 2) {
+    const ok =
+      typeof c.id === 'string' &&
+      isCount(c.size) &&
+      isCount(c.partBytes) &&
+      c.partBytes > 0 &&
+      isCount(c.parts) &&
+      c.parts === Math.ceil(c.size / c.partBytes);
+    if (!ok) return 'unrecognised checkpoint';
+  } else return 'unrecognised checkpoint';
   if (c.dbId !== want.dbId) return 'checkpoint of another memory';
   if (c.modelId !== want.modelId) return `checkpoint of model ${String(c.modelId)}`;
   if (c.dim !== want.dim) return `checkpoint of dimension ${String(c.dim)}`;
@@ -40,10 +117,14 @@ export function checkpointProblem(ck: unknown, want: CheckpointExpectation): str
     return 'unrecognised checkpoint';
   }
   if (c.seq! > want.seq || c.indexGen! > want.indexGen) return 'checkpoint newer than the database';
-  const kind = innerKind(c.bytes);
-  if (kind !== c.kind) return `checkpoint bytes hold ${kind ?? 'no known index'}, not ${c.kind}`;
+  if (c.format === 1) {
+    const kind = innerKind(c.bytes!);
+    if (kind !== c.kind) return `checkpoint bytes hold ${kind ?? 'no known index'}, not ${c.kind}`;
+  }
   return null;
 }
+
+const isCount = (n: unknown): n is number => Number.isSafeInteger(n) && (n as number) >= 0;
 
 /**
  * The kind of index inside IndexIDMap2 bytes, from the nested fourcc: the
@@ -51,7 +132,7 @@ export function checkpointProblem(ck: unknown, want: CheckpointExpectation): str
  * metric(4), so the inner index's fourcc sits at byte 37. Metric must be
  * inner product (0).
  */
-function innerKind(bytes: Uint8Array): IndexKind | null {
+export function innerKind(bytes: Uint8Array): IndexKind | null {
   if (bytes.length < 41) return null;
   const text = (a: number) => String.fromCharCode(...bytes.subarray(a, a + 4));
   if (text(0) !== 'IxM2') return null;

@@ -1,10 +1,10 @@
 import { describeError } from '../../errors';
 import type { Database } from 'sql.js';
 import type { FaissModule } from '../../faiss';
-import { checkpointProblem, type Checkpoint } from './checkpoint';
+import { checkpointProblem, partBytes, type Checkpoint, type StoredCheckpoint } from './checkpoint';
 import { isEmbRecord, type EmbRecord } from './emb-records';
 import type { JournalEntry } from './journal';
-import { embPrefix } from './keys';
+import { embPrefix, faissPartKey } from './keys';
 import type { KvStore } from './kv';
 import { META, readMetaNumber } from './meta';
 import { rows, scalar } from '../../sqlite/sql';
@@ -26,7 +26,7 @@ interface RestoredIndex {
   reason: string | null;
   effectsReplayed: number;
   missing: number;
-  /** The stored checkpoint, when the index came from it. */
+  /** The stored checkpoint, when the index came from it in the current format. */
   checkpointSeq: number | null;
 }
 
@@ -42,7 +42,7 @@ export function liveSampleCount(db: Database, modelId: string): number {
 export async function restoreIndex(
   ctx: IndexContext,
   journal: readonly JournalEntry[],
-  ck: Checkpoint | undefined,
+  ck: StoredCheckpoint | undefined,
 ): Promise<RestoredIndex> {
   const seq = readMetaNumber(ctx.db, META.seq);
   const indexGen = readMetaNumber(ctx.db, META.indexGen(ctx.modelId));
@@ -55,9 +55,11 @@ export async function restoreIndex(
     if (since.length !== indexGen - ck.indexGen) {
       reason = 'the journal no longer holds every change since the checkpoint';
     } else {
-      const got = fromCheckpoint(ctx, ck, since, live);
+      const got = await fromCheckpoint(ctx, ck, since, live);
       if (typeof got === 'string') reason = got;
-      else return { ...got, reason: null, missing: 0, checkpointSeq: ck.seq };
+      // A format-1 checkpoint is used, and replaced by one in parts at the next upkeep.
+      else
+        return { ...got, reason: null, missing: 0, checkpointSeq: ck.format === 2 ? ck.seq : null };
     }
   }
   if (live === 0 && reason === 'no checkpoint') {
@@ -75,15 +77,55 @@ export async function restoreIndex(
   return { index, source: 'rebuilt', reason, effectsReplayed: 0, missing, checkpointSeq: null };
 }
 
-function fromCheckpoint(
+/** How many parts are read (and decrypted) ahead of the one FAISS is copying. */
+const PARTS_IN_FLIGHT = 4;
+
+/**
+ * A format-2 checkpoint's bytes, part by part, in order, each checked to be
+ * that part of that checkpoint. Each part is its own IndexedDB read, opened
+ * (decrypted) as it arrives, so several decrypt at once while FAISS copies
+ * the earliest, and a part is dropped once copied.
+ */
+async function* checkpointParts(ctx: IndexContext, ck: Checkpoint): AsyncGenerator<Uint8Array> {
+  const read = (i: number) =>
+    ctx.kv.get<unknown>(faissPartKey(ck.modelId, i)).then((stored) => {
+      const bytes = partBytes(ck, i, stored);
+      if (typeof bytes === 'string') throw new Error(bytes);
+      return bytes;
+    });
+  const ahead: Array<Promise<Uint8Array>> = [];
+  const ask = (i: number) => {
+    if (i >= ck.parts) return;
+    const p = read(i);
+    p.catch(() => undefined); // a part read ahead may never be awaited
+    ahead.push(p);
+  };
+  for (let i = 0; i < PARTS_IN_FLIGHT; i++) ask(i);
+  for (let i = 0; i < ck.parts; i++) {
+    const part = ahead.shift()!;
+    ask(i + PARTS_IN_FLIGHT);
+    yield await part;
+  }
+}
+
+async function fromCheckpoint(
   ctx: IndexContext,
-  ck: Checkpoint,
+  ck: StoredCheckpoint,
   since: readonly JournalEntry[],
   live: number,
-): Pick<RestoredIndex, 'index' | 'source' | 'effectsReplayed'> | string {
+): Promise<Pick<RestoredIndex, 'index' | 'source' | 'effectsReplayed'> | string> {
   let index: VectorIndex;
   try {
-    index = VectorIndex.fromBytes(ctx.faiss, ck.bytes, ctx.dim, ck.kind);
+    index =
+      ck.format === 1
+        ? VectorIndex.fromBytes(ctx.faiss, ck.bytes, ctx.dim, ck.kind)
+        : await VectorIndex.fromParts(
+            ctx.faiss,
+            ck.size,
+            checkpointParts(ctx, ck),
+            ctx.dim,
+            ck.kind,
+          );
   } catch (error) {
     return `unreadable checkpoint (${describeError(error)})`;
   }

@@ -20,6 +20,10 @@ export const unlabeledEmbKey = (id: number): string => `${UNLABELED_EMB_PREFIX}$
 /** The embedding (unit Float32Array) of a "not this person" face. */
 export const negativeEmbKey = (id: number): string => `neg/${id}`;
 export const faissKey = (modelId: string): string => `faiss/${enc(modelId)}`;
+/** The checkpoint's parts (checkpoint.ts), under its key; zero-padded so key order is part order. */
+export const faissPartPrefix = (modelId: string): string => `${faissKey(modelId)}/`;
+export const faissPartKey = (modelId: string, part: number): string =>
+  `${faissPartPrefix(modelId)}${String(part).padStart(6, '0')}`;
 
 /** Zero-padded so that key order is sequence order. */
 export const journalKey = (seq: number): string =>

@@ -1,6 +1,6 @@
-import type { Checkpoint } from './checkpoint';
+import { CHECKPOINT_PART_BYTES, checkpointRecords } from './checkpoint';
 import type { CheckpointState, MemoryCore } from './core';
-import { faissKey, journalKey, SQLITE_KEY } from './keys';
+import { faissKey, faissPartKey, faissPartPrefix, journalKey, SQLITE_KEY } from './keys';
 
 /** Compact the journal into a new `sqlite` snapshot after this many actions. */
 export const SNAPSHOT_EVERY_ACTIONS = 200;
@@ -39,6 +39,8 @@ interface Plan {
   puts: Array<[string, unknown]>;
   snapSeq: number;
   checkpoint: CheckpointState | null;
+  /** Keys under this prefix that the plan does not write are deleted with it (old parts). */
+  replaces?: string;
 }
 
 async function step(core: MemoryCore, plan: () => Plan | null): Promise<void> {
@@ -48,7 +50,12 @@ async function step(core: MemoryCore, plan: () => Plan | null): Promise<void> {
     return got && { ...got, deletes: deletable(core, got) };
   });
   if (!p) return;
-  await core.kv.commit({ puts: p.puts, deletes: p.deletes.map(journalKey) });
+  const deletes = p.deletes.map(journalKey);
+  if (p.replaces) {
+    const written = new Set(p.puts.map(([k]) => k));
+    deletes.push(...(await core.kv.keys(p.replaces)).filter((k) => !written.has(k)));
+  }
+  await core.kv.commit({ puts: p.puts, deletes });
   if (p.snapshot) {
     core.snapSeq = Math.max(core.snapSeq, p.snapSeq);
     core.snapshotNeeded = false;
@@ -104,20 +111,25 @@ function planCheckpoint(core: MemoryCore, opts: MaintenanceOptions): Plan | null
     core.rebuiltSinceCheckpoint ||
     changed >= checkpointEveryChanges(core.index.ntotal);
   if (!due) return null;
-  const value: Checkpoint = {
-    format: 1,
-    dbId: core.dbId,
-    modelId,
-    dim,
-    seq: core.seq,
-    indexGen: core.indexGen(modelId),
-    ntotal: core.index.ntotal,
-    kind: core.index.kind,
-    bytes: core.index.toBytes(),
-  };
+  const { header, parts } = checkpointRecords(
+    {
+      dbId: core.dbId,
+      modelId,
+      dim,
+      seq: core.seq,
+      indexGen: core.indexGen(modelId),
+      ntotal: core.index.ntotal,
+      kind: core.index.kind,
+    },
+    core.index.toParts(CHECKPOINT_PART_BYTES),
+  );
   return {
     snapshot: false,
-    puts: [[faissKey(modelId), value]],
+    puts: [
+      [faissKey(modelId), header],
+      ...parts.map((p): [string, unknown] => [faissPartKey(modelId, p.part), p]),
+    ],
+    replaces: faissPartPrefix(modelId),
     snapSeq: 0,
     checkpoint: { seq: core.seq, indexVersion: core.indexVersion },
   };

@@ -6,7 +6,7 @@ import { MemoryError, READ_ONLY_MESSAGE } from '../base/errors';
 import { restoreIndex, buildFromStorage } from './index-restore';
 import { isJournalEntry, type JournalEntry } from './journal';
 import { JOURNAL_PREFIX, SQLITE_KEY, faissKey, journalSeqOf } from './keys';
-import type { Checkpoint } from './checkpoint';
+import type { StoredCheckpoint } from './checkpoint';
 import { KvStore } from './kv';
 import { migrateCrops } from './crop';
 import {
@@ -25,8 +25,10 @@ import type { OpenReport } from '../base/types';
 import { LOCK_KEY, LOCKED_MESSAGE, RecordSealer } from '../lock/sealer';
 import {
   checkedLock,
+  reusedDataKey,
   sealModeOf,
   unwrapDataKey,
+  type DataKey,
   type LockState,
   type UnlockWith,
 } from '../lock/lock-record';
@@ -61,6 +63,14 @@ export interface OpenOptions {
   onWriteStep?: CoreConfig['onWriteStep'];
   /** The passphrase or passkey PRF output of an encrypted memory (ignored when it is not). */
   unlock?: UnlockWith;
+  /**
+   * Instead of `unlock`: the data key this worker unwrapped when it last
+   * opened the memory (FaceDatabase.dataKey), so that a reopen (a model
+   * switch, a restarted open) needs neither the passphrase kept in memory nor
+   * a second Argon2id run. Checked against the lock. Never crosses a worker
+   * boundary: the memory service keeps it.
+   */
+  dataKey?: DataKey;
 }
 
 export const DEFAULTS = {
@@ -117,18 +127,19 @@ export async function openCore(o: OpenOptions): Promise<{ core: MemoryCore; repo
   let db: Database | undefined;
   let core: MemoryCore | undefined;
   try {
-    // The checkpoint (the big read) is asked for first, so that in a browser
+    // The checkpoint's header is asked for first, so that in a browser
     // IndexedDB fetches it while SQLite and FAISS load and the lock is opened;
-    // it is decrypted (when sealed) once the data key is in hand.
+    // it is decrypted (when sealed) once the data key is in hand. Its parts
+    // (the big read) are read and opened part by part by restoreIndex.
     const stored = kv.getRaw(faissKey(config.modelId));
     stored.catch(() => undefined);
     const [SQL, faiss, encryption] = await Promise.all([
       loadSqlJs(o.sqlWasmUrl),
       o.faiss ?? loadFaiss(),
-      unlockStore(kv, o.unlock),
+      unlockStore(kv, o.unlock, o.dataKey),
     ]);
     const checkpoint = stored.then((raw) =>
-      kv.openValue<Checkpoint>(faissKey(config.modelId), raw),
+      kv.openValue<StoredCheckpoint>(faissKey(config.modelId), raw),
     );
     checkpoint.catch(() => undefined);
     const [snapshot, entries] = await Promise.all([
@@ -176,7 +187,10 @@ export async function openCore(o: OpenOptions): Promise<{ core: MemoryCore; repo
         core.snapshotNeeded = true;
         await maintain(core, { snapshot: 'force', checkpoint: 'never' });
       }
-      if (restored.source === 'rebuilt') core.scheduleMaintenance();
+      // A rebuilt index, or one from a format-1 checkpoint, gets a checkpoint in parts.
+      if (restored.source !== 'empty' && restored.checkpointSeq === null) {
+        core.scheduleMaintenance();
+      }
       await migrateCrops(kv);
     }
     const report: OpenReport = {
@@ -210,13 +224,14 @@ export async function openCore(o: OpenOptions): Promise<{ core: MemoryCore; repo
 async function unlockStore(
   kv: KvStore,
   unlock: UnlockWith | undefined,
+  known: DataKey | undefined,
 ): Promise<{ state: LockState | 'off'; ms: number }> {
   const raw = await kv.getRaw(LOCK_KEY);
   if (raw === undefined) return { state: 'off', ms: 0 };
   const lock = checkedLock(raw);
-  if (!unlock) throw new MemoryError('locked', LOCKED_MESSAGE);
+  if (!unlock && !known) throw new MemoryError('locked', LOCKED_MESSAGE);
   const t0 = performance.now();
-  const key = await unwrapDataKey(lock, unlock);
+  const key = unlock ? await unwrapDataKey(lock, unlock) : await reusedDataKey(lock, known!);
   kv.setSealer(await RecordSealer.create(key, sealModeOf(lock.state)));
   return { state: lock.state, ms: performance.now() - t0 };
 }

@@ -1,6 +1,6 @@
 import type { IndexKind } from '../base/types';
 import { describeError } from '../../errors';
-import type { FaissModule, IndexIDMap2, IndexIVFFlat } from '../../faiss';
+import type { FaissIndex, FaissModule, IndexIDMap2, IndexIVFFlat } from '../../faiss';
 import { MemoryError } from '../base/errors';
 
 /** The original's policy: exact search below this many vectors, IVF from it on. */
@@ -92,7 +92,21 @@ export class VectorIndex {
 
   /** Reads checkpoint bytes; throws unless they hold an IndexIDMap2 of the expected kind and dim. */
   static fromBytes(faiss: FaissModule, bytes: Uint8Array, dim: number, kind: IndexKind) {
-    const read = faiss.readIndex(bytes);
+    return VectorIndex.#checked(faiss, faiss.readIndex(bytes), dim, kind);
+  }
+
+  /** fromBytes for bytes that arrive in parts (checkpoint.ts), `size` in all. */
+  static async fromParts(
+    faiss: FaissModule,
+    size: number,
+    parts: AsyncIterable<Uint8Array>,
+    dim: number,
+    kind: IndexKind,
+  ): Promise<VectorIndex> {
+    return VectorIndex.#checked(faiss, await faiss.readIndexParts(size, parts), dim, kind);
+  }
+
+  static #checked(faiss: FaissModule, read: FaissIndex, dim: number, kind: IndexKind) {
     const fail = (why: string): never => {
       read.delete();
       throw new Error(why);
@@ -136,6 +150,11 @@ export class VectorIndex {
 
   toBytes(): Uint8Array {
     return this.faiss.writeIndex(this.map);
+  }
+
+  /** toBytes in parts of at most `partBytes`, each its own buffer. */
+  toParts(partBytes: number): Uint8Array[] {
+    return this.faiss.writeIndexParts(this.map, partBytes);
   }
 
   dispose(): void {

@@ -8,10 +8,9 @@ import {
   readFolder,
 } from '../../../../tests/fixtures/python-original/fixture.ts';
 import { loadSqlJs } from '../../sqlite/sql';
-import { faissKey } from '../store/keys';
-import type { Checkpoint } from '../store/checkpoint';
 import {
   dumpStore,
+  storedCheckpoint,
   randomUnit,
   rng,
   uniqueName,
@@ -101,7 +100,7 @@ describe.skipIf(!fixture)('import of the Python original (through FaceDatabase)'
     expect(crop?.type).toBe('image/png');
     // "As is": the checkpoint's inner index is the original's faiss_index.bin, byte for byte.
     await db.flush();
-    const ck = (await dumpStore(name))[faissKey(MODEL)] as Checkpoint;
+    const ck = await storedCheckpoint(name, MODEL);
     const original = readFileSync(join(folder('folder'), 'faiss_index.bin'));
     expect(Buffer.from(ck.bytes.subarray(37, 37 + original.length)).equals(original)).toBe(true);
   });
