@@ -27,7 +27,16 @@ import {
 } from './support/engines/launch';
 import { baseFlags, chromiumPath } from './support/app';
 import { bbt, tmpDir } from './support/paths';
-import { liveFps, showToCamera, textOf } from './support/engines/steps';
+import {
+  countOf,
+  labelFirstGroup,
+  liveFps,
+  pageState,
+  queueCount,
+  showToCamera,
+  waitEnabled,
+  waitText,
+} from './support/engines/steps';
 import {
   cameraLayoutInPage,
   pictureProblems,
@@ -57,18 +66,6 @@ const inView = (tab: EngineTab) =>
       .sort(),
   );
 
-/** What the page says when a wait fails (its status lines and toasts), for the report. */
-async function pageState<T>(tab: EngineTab, waiting: Promise<T>): Promise<T> {
-  try {
-    return await waiting;
-  } catch (error) {
-    const said = await tab
-      .evaluate(() => document.body.innerText.replace(/\s+/g, ' ').slice(0, 1200))
-      .catch((e: unknown) => `(page unreadable: ${String(e)})`);
-    throw new Error(`${(error as Error).message}\nthe page said: ${said}`);
-  }
-}
-
 const expectInView = (tab: EngineTab, names: string[], timeoutMs = 60_000) =>
   pageState(
     tab,
@@ -79,44 +76,6 @@ const expectInView = (tab: EngineTab, names: string[], timeoutMs = 60_000) =>
       timeoutMs,
     ),
   );
-
-const countOf = (tab: EngineTab, sel: string) =>
-  tab.evaluate((s) => document.querySelectorAll(s).length, sel);
-
-const waitText = (tab: EngineTab, sel: string, re: RegExp, timeoutMs = 30_000) =>
-  waitFor(
-    `${sel} to say ${re}`,
-    () => textOf(tab, sel),
-    (t) => re.test(t),
-    timeoutMs,
-  );
-
-const queueCount = async (tab: EngineTab) =>
-  Number((await textOf(tab, tid('queue-count'))).replace(/\D+/g, '') || 0);
-
-/** Waits until the first match exists and is enabled (inputs wait for the memory to open). */
-const waitEnabled = (tab: EngineTab, sel: string, timeoutMs = 60_000) =>
-  pageState(
-    tab,
-    waitFor(
-      `${sel} enabled`,
-      () =>
-        tab.evaluate((q) => {
-          const el = document.querySelector<HTMLInputElement>(q);
-          return !!el && !el.disabled;
-        }, sel),
-      (ok) => ok,
-      timeoutMs,
-    ),
-  );
-
-async function labelFirstGroup(tab: EngineTab, name: string): Promise<void> {
-  await tab.goto('/#/queue');
-  const group = tid('queue-group');
-  await tab.fill(`${group} ${tid('name-input')}`, name);
-  await tab.click(`${group} button[type="submit"]`);
-  await waitText(tab, 'body', new RegExp(`as \u2068?${name}\u2069?\\.`));
-}
 
 for (const engine of ENGINES) {
   test.describe(engine, () => {

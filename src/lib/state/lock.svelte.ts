@@ -16,6 +16,9 @@ const ACTIVITY = ['pointerdown', 'keydown', 'wheel', 'touchstart'] as const;
 
 export type UnlockHow = { passphrase: string } | 'passkey';
 
+/** Between the app's tabs: the pages locked or unlocked; encryption turned on or off. */
+type LockMessage = { locked: boolean } | { encryption: 'on' | 'off' };
+
 interface Progress {
   to: 'on' | 'off';
   done: number;
@@ -60,10 +63,22 @@ export class LockState {
     });
     if (typeof BroadcastChannel === 'function') {
       this.#channel = new BroadcastChannel(CHANNEL);
-      this.#channel.onmessage = (e: MessageEvent<{ locked: boolean }>) => {
-        // Only a tab that holds the key can follow an unlock; every tab follows a lock.
-        if (e.data?.locked) this.#setLocked(true, false);
-        else if (!this.needsKey) this.#setLocked(false, false);
+      this.#channel.onmessage = (e: MessageEvent<LockMessage>) => {
+        const m = e.data;
+        if (m && 'encryption' in m) {
+          // The tab that writes turned encryption on or off: what this tab opened
+          // (a plaintext memory without a key, or a key for a lock that is gone)
+          // no longer matches storage, and its pages could go on showing what the
+          // owner now locks. It only reads (one writer), so starting again loses
+          // nothing: into the unlock screen, or straight in.
+          if ((m.encryption === 'on') !== this.on) location.reload();
+          return;
+        }
+        // Only a tab that holds the key can follow an unlock; every encrypted tab
+        // follows a lock (one without encryption would be locked with no way back).
+        if (m?.locked) {
+          if (this.on) this.#setLocked(true, false);
+        } else if (!this.needsKey) this.#setLocked(false, false);
       };
     }
   }
@@ -81,9 +96,11 @@ export class LockState {
   opened(state: EncryptionState): void {
     this.encryption = state;
     this.needsKey = false;
-    if (state === 'converting')
+    // A read-only tab cannot convert (it would only fail): the tab that writes finishes it.
+    const resume = !this.#memory.readOnly;
+    if (resume && state === 'converting')
       void this.#convert('on', () => this.#memory.api.enableEncryption(null));
-    if (state === 'decrypting')
+    if (resume && state === 'decrypting')
       void this.#convert('off', () => this.#memory.api.disableEncryption());
     this.#arm();
   }
@@ -150,6 +167,8 @@ export class LockState {
       const status = await run();
       this.encryption = status.state;
       this.info = status.info;
+      if (status.state === 'on' || status.state === 'off')
+        this.#channel?.postMessage({ encryption: status.state } satisfies LockMessage);
       this.#memory.changed('all');
       this.#arm();
       return true;
@@ -189,7 +208,7 @@ export class LockState {
   #setLocked(locked: boolean, tell: boolean): void {
     if (this.locked === locked) return;
     this.locked = locked;
-    if (tell) this.#channel?.postMessage({ locked });
+    if (tell) this.#channel?.postMessage({ locked } satisfies LockMessage);
     this.#arm();
   }
 
