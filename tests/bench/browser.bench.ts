@@ -13,7 +13,7 @@
  */
 import { freePort } from '../support/free-port.ts';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import type { Worker } from '@playwright/test';
+import type { Page, Worker } from '@playwright/test';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -245,6 +245,48 @@ async function fillMemory(
   })()`);
 }
 
+/**
+ * Live fps with encryption at rest off and on, in alternating windows of the
+ * same page (off, on, off, on, off): encryption is turned on and off through
+ * the memory worker between windows (default Argon2id), the fps readings of
+ * each window reset. Returns the medians of the windows' medians.
+ */
+async function encryptedWindows(
+  page: Page,
+  memory: Worker,
+  windowMs: number,
+  log: (m: string) => void,
+): Promise<{ off: number; on: number; windows: { off: number[]; on: number[] } }> {
+  const windows = { off: [] as number[], on: [] as number[] };
+  const passphrase = 'bench passphrase, long enough';
+  for (const phase of ['off', 'on', 'off', 'on', 'off'] as const) {
+    const want = phase === 'on' ? 'on' : 'off';
+    const state = await memory.evaluate(
+      `(async () => {
+        const api = self.memoryApi;
+        const now = (await api.encryptionStatus()).state;
+        if (now !== ${JSON.stringify(want)}) {
+          if (${JSON.stringify(want)} === 'on') await api.enableEncryption({ passphrase: ${JSON.stringify(passphrase)} });
+          else await api.disableEncryption();
+        }
+        return (await api.encryptionStatus()).state;
+      })()`,
+    );
+    if (state !== want) throw new Error(`encryption is ${String(state)}, not ${want}`);
+    await page.evaluate(() => {
+      (window as unknown as { bench: { fps: number[] } }).bench.fps = [];
+    });
+    await page.waitForTimeout(windowMs);
+    const got = await page.evaluate(
+      () => (window as unknown as { bench: { fps: number[] } }).bench.fps,
+    );
+    const m = median(got.filter((x) => x > 0));
+    windows[phase].push(m);
+    log(`live loop, encryption ${phase}: ${m.toFixed(1)} fps (${got.length} readings)`);
+  }
+  return { off: median(windows.off), on: median(windows.on), windows };
+}
+
 export async function liveLoopRows(quick: boolean, log: (m: string) => void): Promise<BenchRow[]> {
   await run(process.execPath, [vite, 'build', '--mode', 'e2e', '--logLevel', 'error'], {
     cwd: repoRoot,
@@ -302,6 +344,7 @@ export async function liveLoopRows(quick: boolean, log: (m: string) => void): Pr
     log(
       `live loop: ${fps.toFixed(1)} fps with a face; appear → label ${latencies.map((x) => x.toFixed(0)).join(', ')} ms`,
     );
+    const sealed = await encryptedWindows(page, memory, quick ? 8_000 : 20_000, log);
     return [
       {
         suite: 'live-loop',
@@ -320,6 +363,17 @@ export async function liveLoopRows(quick: boolean, log: (m: string) => void): Pr
         goal: '≤ 500',
         met: first <= 500,
         note: `median of ${latencies.length} appearances (detect + align + embed + FAISS + draw)`,
+      },
+      {
+        suite: 'live-loop',
+        name: 'live loop with encryption at rest on: processed frames/s with a face in view',
+        value: sealed.on,
+        unit: 'fps',
+        baseline: { name: 'the same page with encryption off', value: sealed.off, unit: 'fps' },
+        ratio: sealed.on / sealed.off,
+        goal: '≥ 0.9 (unchanged beyond noise)',
+        met: sealed.on / sealed.off >= 0.9,
+        note: `windows off ${sealed.windows.off.map((x) => x.toFixed(1)).join(', ')} / on ${sealed.windows.on.map((x) => x.toFixed(1)).join(', ')} fps (medians), alternated; every stranger queued is written sealed`,
       },
     ];
   } finally {
