@@ -30,8 +30,11 @@ describe('tieOf', () => {
     expect(tieOf(id(cand(1, 0.1), cand(2, 0.05)), 1, thresholds)).toBeNull();
     expect(tieOf(id(), 1, thresholds)).toBeNull();
   });
-  it('gives one candidate when the memory holds only one person', () => {
-    expect(tieOf(id(cand(7, 0.3)), 1, thresholds)).toEqual([7]);
+  it('is no tie between two people when the runner-up is below the lower threshold or absent', () => {
+    // "This person or a stranger?": the second embedder is not asked (a stranger got named so).
+    expect(tieOf(id(cand(1, 0.207), cand(2, -0.14)), 1, { lower: 0.188, upper: 0.208 })).toBeNull();
+    expect(tieOf(id(cand(1, 0.28), cand(2, 0.2)), 1, thresholds)).toBeNull();
+    expect(tieOf(id(cand(7, 0.3)), 1, thresholds)).toBeNull();
   });
 });
 

@@ -3,7 +3,7 @@
  * (between the two thresholds, or too close to the runner-up: decide.ts's
  * 'unsure' ballot), another embedder, run on the same face of the same frame
  * with its own alignment, may break the tie between the primary's two best
- * people. The face gets a name only when both agree: the second model's best
+ * people (both at or above the lower threshold). The face gets a name only when both agree: the second model's best
  * of those people is the primary's best, at or above the second model's own
  * threshold, and clear of the other by its own margin. Anything else (it
  * prefers the runner-up, it is below its threshold, too close, or the memory
@@ -36,19 +36,26 @@ export type SecondVerdict =
     };
 
 /**
- * The people the primary embedding is not sure between (its best first, then
- * the runner-up when there is one), or null when its ballot is not 'unsure'
- * (a clear name or a stranger: nothing to break).
+ * The two people the primary embedding is not sure between (its best first),
+ * or null when there is no such tie: its ballot is not 'unsure' (a clear name
+ * or a stranger), or the runner-up is below the lower threshold. The latter is
+ * "this person or a stranger?", which a second embedder does not answer safely:
+ * on the bbt clips a stranger (raj) in the band for sheldon, with penny far
+ * below, got dlib's agreement on sheldon at 0.595 (dlib's different-person
+ * cosines reach 0.593 on bbt stills), so a second opinion is only asked
+ * between two people who are both plausible.
  */
 export function tieOf(
   id: Identification,
   quality: number,
   t: Thresholds,
   policy?: VotePolicy,
-): number[] | null {
+): [number, number] | null {
   const e = evidenceOf(id, quality);
   if (e.personId === null || ballot(e, t, policy).ballot.kind !== 'unsure') return null;
-  return id.topK.slice(0, 2).map((c) => c.personId);
+  const [best, runnerUp] = id.topK;
+  if (!best || !runnerUp || runnerUp.similarity < t.lower) return null;
+  return [best.personId, runnerUp.personId];
 }
 
 /**

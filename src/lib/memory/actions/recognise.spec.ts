@@ -291,7 +291,7 @@ describe('recognise with a second opinion (decision/second-opinion.ts)', () => {
     const { db, r, idAda, idBo, second, between } = await lookAlikes(['Ada', 'Bo']);
     const got = await frames(db, between, near(second.Ada, 0.1, r), 3);
     expect(got[0]!.first.askSecond).toEqual([idAda, idBo]);
-    expect(got[0]!.final.secondOpinion).toEqual({ agree: true, personId: idAda });
+    expect(got[0]!.final.secondOpinion).toMatchObject({ agree: true, personId: idAda });
     expect(got.map((g) => g.final.state)).toEqual(['identifying', 'named', 'named']);
     expect(got[2]!.final.name).toBe('Ada');
     const alone = await db.recognise([face(between, null)], 1000, { thresholds });

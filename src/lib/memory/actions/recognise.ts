@@ -84,8 +84,8 @@ export interface RecognisedFace extends Identification {
    * `second` (and the same track). Null otherwise, and always when off.
    */
   askSecond: number[] | null;
-  /** The second model's verdict, when the face came with `second`. */
-  secondOpinion: SecondVerdict | null;
+  /** The second model's verdict, when the face came with `second`, with its similarity to each candidate. */
+  secondOpinion: (SecondVerdict & { similarity?: number[] }) | null;
 }
 
 export interface RecogniseOptions {
@@ -266,12 +266,18 @@ export async function recognise(
     secondModel && tied.length
       ? await core.serial(() => secondVectors(core, secondModel.modelId, secondModel.dim, tied))
       : new Map<number, Float32Array[]>();
-  const verdicts = faces.map((f, i): SecondVerdict | null => {
+  const verdicts = faces.map((f, i): RecognisedFace['secondOpinion'] => {
     const tie = ties[i];
     if (!secondModel || !f.second || !tie) return null;
     if (f.second.modelId !== secondModel.modelId) return { agree: false, why: 'missing' };
-    const v = unitVector(f.second.embedding, secondModel.dim);
-    return secondOpinion(tie, bestSimilarities(pick(vectors, tie), v), secondModel);
+    const sims = bestSimilarities(
+      pick(vectors, tie),
+      unitVector(f.second.embedding, secondModel.dim),
+    );
+    return {
+      ...secondOpinion(tie, sims, secondModel),
+      similarity: tie.map((p) => sims.get(p) ?? NaN),
+    };
   });
   verdicts.forEach((v, i) => (inputs[i]!.confirmed = v?.agree === true));
   const decisions = decideFrame(
