@@ -32,6 +32,11 @@ export interface Evidence {
   margin: number;
   /** The crop's quality (faceQuality), 0…1. */
   quality: number;
+  /**
+   * A second embedder agreed that this face is `personId` where this one was
+   * not sure (second-opinion.ts): the embedding votes for that person.
+   */
+  confirmed?: boolean;
 }
 
 export type TrackState = 'identifying' | 'named' | 'not-sure' | 'stranger';
@@ -97,6 +102,8 @@ export interface FaceInput {
   hasCrop: boolean;
   /** The quality gate passed the crop (absent: passed). A rejected crop neither votes nor queues. */
   gateOk?: boolean;
+  /** A second embedder agreed on this embedding's best person (second-opinion.ts). */
+  confirmed?: boolean;
 }
 
 /** What the memory and the page allow. */
@@ -104,6 +111,11 @@ export interface DecideContext {
   /** Another tab holds the memory: nothing is written (the faces are still named). */
   readOnly: boolean;
   thresholds: Thresholds;
+  /**
+   * People other faces of this frame were already named as (a second call for
+   * some faces of a frame): nobody here is named as them (decideFrame).
+   */
+  taken?: readonly number[];
 }
 
 export interface FaceDecision {
@@ -143,7 +155,7 @@ export function faceQuality(score: number, boxSidePx: number, inputPx = 112): nu
 }
 
 /** This embedding as a vote. */
-export function evidenceOf(id: Identification, quality: number): Evidence {
+export function evidenceOf(id: Identification, quality: number, confirmed = false): Evidence {
   const [best, second] = id.topK;
   if (!best) return { personId: null, similarity: id.similarity, margin: 1, quality };
   return {
@@ -151,6 +163,7 @@ export function evidenceOf(id: Identification, quality: number): Evidence {
     similarity: best.similarity,
     margin: second ? best.similarity - second.similarity : 1,
     quality,
+    ...(confirmed ? { confirmed: true } : {}),
   };
 }
 
@@ -164,6 +177,11 @@ export function ballot(
 ): { ballot: Ballot; weight: number; full: number } {
   const band = Math.max(1e-6, t.upper - t.lower);
   const q = Math.max(0, Math.min(1, e.quality));
+  // Not sure alone, but a second embedder agreed (second-opinion.ts): a plain vote,
+  // as one just at the upper threshold and clear of the runner-up.
+  if (e.confirmed && e.personId !== null && e.similarity >= t.lower) {
+    return { ballot: { kind: 'person', personId: e.personId }, weight: q, full: q };
+  }
   if (e.personId !== null && e.similarity >= t.upper) {
     // How far above the band (1…2), times how clear of the runner-up (0…1).
     const above = 1 + Math.min(1, (e.similarity - t.upper) / band);
@@ -234,7 +252,7 @@ export function decideFace(
   const gateOk = face.gateOk ?? true;
   let evidence = prev?.evidence ?? [];
   if (gateOk) {
-    evidence = [...evidence, evidenceOf(face.identification, face.quality)].slice(
+    evidence = [...evidence, evidenceOf(face.identification, face.quality, face.confirmed)].slice(
       -votePolicy.maxEvidence,
     );
   }
@@ -290,12 +308,14 @@ export function decideFrame(
   votePolicy: VotePolicy = DEFAULT_VOTE_POLICY,
 ): FaceDecision[] {
   const ds = faces.map((face) => decideFace(face, ctx, policy, votePolicy));
-  const keeper = new Map<number, number>();
+  // -1: named by a face of this frame decided earlier (ctx.taken); it always keeps the name.
+  const keeper = new Map<number, number>((ctx.taken ?? []).map((p) => [p, -1]));
   const strength = (i: number) => [ds[i]!.confidence, faces[i]!.identification.similarity];
   ds.forEach((d, i) => {
     if (!d.known || d.personId === null) return;
     const j = keeper.get(d.personId);
     if (j === undefined) return keeper.set(d.personId, i);
+    if (j < 0) return;
     const [ci, si] = strength(i);
     const [cj, sj] = strength(j);
     if (ci! > cj! || (ci === cj && si! > sj!)) keeper.set(d.personId, i);

@@ -9,11 +9,12 @@ import { FramePump } from '../camera/frame-pump';
 import { forcedProvider } from '../diagnostics/provider-preference';
 import { startWithDeadline } from '../workers/start-deadline';
 import { describeError, handleError } from '../errors';
-import { frameSeen, recogniseInput, rememberRecognised } from '../live/frame-glue';
+import { frameSeen, recogniseFrame, rememberRecognised } from '../live/frame-glue';
 import { TrackIdentities } from '../live/track-identities';
 import type { TrackState } from '../decision/decide';
 import type { Candidate } from '../memory/base/types';
-import type { RecognisedFace } from '../memory/actions/recognise';
+import type { RecognisedFace, RecogniseFace } from '../memory/actions/recognise';
+import type { SecondModel } from '../memory/actions/second-opinion';
 import type { EmbedderInfo } from '../vision/service';
 import type { EncodedFace, EncodedFrame, VisionApi } from '../workers/vision.worker';
 import type { MemoryState } from './memory.svelte';
@@ -76,6 +77,8 @@ export class LiveState {
   onRecognised: ((faces: RecognisedFace[]) => void) | null = null;
   /** trackId → why its last embedded crop failed the quality gate. */
   readonly #gateWhy = new Map<number, string>();
+  /** The second opinion for look-alikes (decision/second-opinion.ts); null: off (the default). */
+  #second: SecondModel | null = null;
 
   constructor(
     private readonly vision: Remote<VisionApi>,
@@ -161,6 +164,22 @@ export class LiveState {
   }
 
   /**
+   * Turns the second opinion for look-alikes on with a bundled embedder
+   * (`modelId`, e.g. dlib's), or off (null). It names a face only where the
+   * memory holds that model's vectors of both people the primary is not sure
+   * between (a model switch's re-embedding stores them and keeps them), and
+   * the vision worker runs it only on those faces. Off by default: no setting
+   * turns it on yet.
+   */
+  async setSecondOpinion(
+    cfg: { modelId: string; upper: number; minMargin: number } | null,
+  ): Promise<void> {
+    const loaded = await this.vision.useSecondEmbedder(cfg?.modelId ?? null);
+    this.#second = cfg && loaded ? { ...cfg, modelId: loaded.id, dim: loaded.dim } : null;
+    await this.memoryChanged();
+  }
+
+  /**
    * "Not this person" on a named live box: the memory stores the track's last
    * face as not that person (a negative), and every track is forgotten so the
    * next frame embeds and decides again; that face is then no longer the person.
@@ -209,15 +228,32 @@ export class LiveState {
     this.faces = frame.faces.map((f) => this.#view(frame, f));
   }
 
-  /** One memory call for the frame's embedded faces; it decides, this only keeps and says the result. */
+  /**
+   * One memory call for the frame's embedded faces (and, with the second opinion
+   * on, a second one for those not sure between two people): it decides, this
+   * only keeps and says the result.
+   */
   async #recognise(faces: EncodedFace[], nowMs: number): Promise<void> {
     const embedded = faces.map((f) => ({ ...f, embedding: f.embedding! }));
-    const recognised = await this.memory.api.recognise(
-      transfer(recogniseInput(embedded, this.#identities), [
-        ...new Set(embedded.map((f) => f.embedding.buffer as ArrayBuffer)),
-      ]),
-      Date.now(),
-    );
+    const second = this.#second;
+    const recognise = (input: RecogniseFace[], taken?: number[]) =>
+      this.memory.api.recognise(
+        transfer(input, [
+          ...new Set(
+            input.flatMap((f) =>
+              [f.embedding, f.second?.embedding].flatMap((e) =>
+                e instanceof Float32Array ? [e.buffer as ArrayBuffer] : [],
+              ),
+            ),
+          ),
+        ]),
+        Date.now(),
+        { ...(second ? { secondOpinion: second } : {}), ...(taken ? { taken } : {}) },
+      );
+    const recognised = await recogniseFrame(embedded, this.#identities, {
+      recognise,
+      second: second ? (trackId) => this.vision.secondEmbedding(trackId) : undefined,
+    });
     rememberRecognised(this.#identities, faces, recognised, nowMs);
     for (const r of recognised) if (r.announce) this.toasts.announce(r.announce);
     this.onRecognised?.(recognised);

@@ -6,7 +6,7 @@
  */
 import { cropQuality, type CropQuality } from './quality';
 import { area, type Detection } from './box';
-import { Embedder } from './embedder';
+import { Embedder, type FaceGeometry } from './embedder';
 import type { DetectOptions } from './detector';
 import { ModelError } from './errors';
 import type { Rect, RgbaImage } from './image';
@@ -71,9 +71,25 @@ export interface StillFace {
   quality?: CropQuality;
 }
 
+/** The second embedder's embedding of one face (a second opinion for look-alikes). */
+export interface SecondEmbedding {
+  modelId: string;
+  embedding: Float32Array;
+  /** Time of its alignment + preprocessing + model run. */
+  ms: number;
+}
+
 export class VisionService {
   #locator?: FaceLocator;
   #embedder?: Embedder;
+  /**
+   * A second embedder, for a second opinion on look-alikes (decision/second-opinion.ts),
+   * and the last frame with the geometry of the faces it embedded, kept only while
+   * one is loaded: the second model embeds the same face of the same frame, with
+   * its own alignment, only when the memory asks for it.
+   */
+  #second?: Embedder;
+  #lastFrame?: { img: RgbaImage; faces: Map<number, FaceGeometry> };
   #origin: EmbedderInfo['origin'] = 'bundled';
   #tracker: FaceTracker;
   #load?: AbortController;
@@ -180,6 +196,7 @@ export class VisionService {
     const boxes = await locator.detect(img, this.opts.detect);
     const t1 = performance.now();
     const faces: FrameFace[] = [];
+    const geometry = new Map<number, FaceGeometry>();
     for (const t of this.#tracker.update(boxes, nowMs)) {
       const f: FrameFace = {
         trackId: t.trackId,
@@ -190,12 +207,14 @@ export class VisionService {
       if (t.needsEmbedding) {
         const { five, dlibFive } = await locator.points(img, t.face);
         f.embedding = await embedder.embed(img, { box: t.face, five, dlibFive });
+        if (this.#second) geometry.set(t.trackId, { box: t.face, five, dlibFive });
         f.quality = cropQuality(img, { box: f.box, score: f.score, five });
         f.crop = faceThumbnail(img, t.face);
         this.#tracker.markEmbedded(t.trackId, nowMs);
       }
       faces.push(f);
     }
+    this.#lastFrame = this.#second ? { img, faces: geometry } : undefined;
     return {
       width: img.width,
       height: img.height,
@@ -298,15 +317,59 @@ export class VisionService {
     return this.info()!;
   }
 
+  /**
+   * Loads the registry's bundled embedder `id` as the second one (null: none,
+   * and the last frame is no longer kept). The primary stays as it is.
+   */
+  async useSecondEmbedder(id: string | null): Promise<{ id: string; dim: number } | null> {
+    const old = this.#second;
+    if (id === null || id !== old?.spec.id) {
+      await this.#busy;
+      this.#second = undefined;
+      this.#lastFrame = undefined;
+      await old?.release().catch(() => undefined);
+    }
+    if (id === null) return null;
+    if (!this.#second) {
+      const spec = getEmbedderSpec(id);
+      if (!spec) throw new ModelError('model-unknown', `No model "${id}".`);
+      if (spec.source.kind !== 'bundled') {
+        throw new ModelError('model-unknown', `${spec.displayName} cannot give a second opinion.`);
+      }
+      this.#second = await Embedder.load(spec, await this.#bundled(spec.source.file), this.env);
+    }
+    return { id: this.#second.spec.id, dim: this.#second.dim };
+  }
+
+  /**
+   * The second embedder's embedding of a face the last frame embedded (by its
+   * track), from the same frame; undefined when none is loaded or the face was
+   * not embedded on that frame.
+   */
+  async secondEmbedding(trackId: number): Promise<SecondEmbedding | undefined> {
+    const second = this.#second;
+    const face = this.#lastFrame?.faces.get(trackId);
+    if (!second || !face) return undefined;
+    const t0 = performance.now();
+    const embedding = await second.embed(this.#lastFrame!.img, face);
+    return { modelId: second.spec.id, embedding, ms: performance.now() - t0 };
+  }
+
   resetTracker(): void {
     this.#tracker.reset();
   }
 
   async release(): Promise<void> {
     await this.#busy;
-    await Promise.all([this.#locator?.release(), this.#embedder?.release()]);
+    await Promise.all([
+      this.#locator?.release(),
+      this.#embedder?.release(),
+      this.#second?.release(),
+    ]);
     this.#locator = undefined;
     this.#embedder = undefined;
+    this.#second = undefined;
+    this.#lastFrame = undefined;
   }
 }
 

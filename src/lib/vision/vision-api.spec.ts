@@ -61,6 +61,8 @@ class FakeService implements VisionServiceLike {
   useEmbedderFiles = (id: string) => this.useEmbedder(id);
   cancelLoad() {}
   resetTracker() {}
+  useSecondEmbedder = async () => null;
+  secondEmbedding = async () => undefined;
   async release() {
     this.released = true;
   }

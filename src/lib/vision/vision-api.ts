@@ -37,6 +37,8 @@ export type VisionServiceLike = Pick<
   | 'cancelLoad'
   | 'resetTracker'
   | 'release'
+  | 'useSecondEmbedder'
+  | 'secondEmbedding'
 >;
 
 /** What the host provides: the worker passes the browser's, tests pass Node's. */
@@ -212,6 +214,13 @@ export function createVisionApi<Image>(platform: VisionPlatform<Image>) {
         await store.delete(new URL(ref.location, url).href);
       }
       kept.set(id, false);
+    },
+    /** Loads a bundled embedder for second opinions on look-alikes (null: none). */
+    useSecondEmbedder: (id: string | null) => ready().useSecondEmbedder(id),
+    /** The second embedder's embedding of a face of the frame just processed (by track). */
+    async secondEmbedding(trackId: number) {
+      const s = await ready().secondEmbedding(trackId);
+      return s && transfer(s, [s.embedding.buffer as ArrayBuffer]);
     },
     info: () => ready().info(),
     locatorProvider: () => ready().locatorProvider(),

@@ -19,7 +19,9 @@ import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { FaceDatabase } from '../../../src/lib/memory/face-database.ts';
 import type { RecognisedFace } from '../../../src/lib/memory/actions/recognise.ts';
-import { frameSeen, recogniseInput, rememberRecognised } from '../../../src/lib/live/frame-glue.ts';
+import { frameSeen, recogniseFrame, rememberRecognised } from '../../../src/lib/live/frame-glue.ts';
+import type { RecogniseOptions } from '../../../src/lib/memory/actions/recognise.ts';
+import { reembedAll } from '../../../src/lib/vision/reembed-all.ts';
 import { TrackIdentities } from '../../../src/lib/live/track-identities.ts';
 import type { RgbaImage } from '../../../src/lib/vision/image.ts';
 import type { SessionEnv } from '../../../src/lib/vision/ort-session.ts';
@@ -54,6 +56,13 @@ interface LiveEvalOptions {
    * default as the app sets it: the model's band kept below the threshold.
    */
   lower?: number;
+  /**
+   * A second opinion for look-alikes (decision/second-opinion.ts) from this
+   * bundled embedder: the known people's samples are embedded with it from their
+   * stored crops (as a model switch's re-embedding stores them), and it runs on
+   * the faces the memory is not sure about. Its threshold: default its shipped one.
+   */
+  secondOpinion?: { modelId: string; upper?: number; minMargin: number };
   log?: (msg: string) => void;
 }
 
@@ -88,6 +97,27 @@ interface LiveFigures {
   sightingsWrong: number;
 }
 
+/** What the second opinion did (LiveEvalOptions.secondOpinion), over every clip. */
+interface SecondOpinionFigures {
+  modelId: string;
+  upper: number;
+  minMargin: number;
+  /** Enrolled samples that got a vector of the second model. */
+  samplesEmbedded: number;
+  /** Faces the second embedder ran on (each one not sure between two people). */
+  asked: number;
+  /** Of those, the faces both embedders agreed on (an embedding voting for a person). */
+  agreed: number;
+  /** Agreements on a person who is not the clip's (must stay 0). */
+  agreedWrong: number;
+  /** Verdicts that stayed not sure, by reason. */
+  notAgreed: Record<string, number>;
+  /** Median ms of the second embedder per face it ran on (alignment + preprocessing + model). */
+  msPerFace: number | null;
+  /** All its ms over all frames. */
+  msTotal: number;
+}
+
 interface LiveReport extends LiveFigures {
   mode: 'live';
   model: string;
@@ -103,7 +133,19 @@ interface LiveReport extends LiveFigures {
   baselineThreshold: Pick<LiveFigures, 'wrongNameFrames' | 'knownNamedRate' | 'medianFramesToName'>;
   heldOut?: { names: string[] } & LiveFigures;
   tuned?: { names: string[] } & LiveFigures;
+  /** The vision worker's own time on all frames (detect + landmarks + primary embeds). */
+  processMsTotal: number;
+  secondOpinion?: SecondOpinionFigures;
   elapsedMs: number;
+}
+
+/** What one clip's second opinions were (see SecondOpinionFigures). */
+interface SecondTally {
+  asked: number;
+  agreed: number;
+  agreedWrong: number;
+  notAgreed: Record<string, number>;
+  ms: number[];
 }
 
 interface ClipResult {
@@ -119,6 +161,8 @@ interface ClipResult {
   baseFramesToName: number | null;
   queueRows: number;
   sightingsWrong: number;
+  processMs: number;
+  second: SecondTally;
 }
 
 async function personFolders(dir: string, only?: readonly string[]) {
@@ -240,6 +284,36 @@ export async function evalLive(o: LiveEvalOptions): Promise<LiveReport> {
       const id = await db.queueUnlabeled(still.crop, still.embedding);
       await db.labelFace(id, p.name);
     }
+    let recogniseOpts: RecogniseOptions = {};
+    let samplesEmbedded = 0;
+    const so = o.secondOpinion;
+    if (so) {
+      const soSpec = getEmbedderSpec(so.modelId);
+      if (!soSpec) throw new Error(`unknown model ${so.modelId}`);
+      const second = (await vision.useSecondEmbedder(so.modelId))!;
+      // The app's re-embedding steps 1 and 2 (no adoption): the known people's stored
+      // crops embedded with the second model, kept beside the primary's vectors.
+      await vision.stageEmbedder(so.modelId);
+      const run = await reembedAll<RgbaImage>({
+        plan: () => db.planReembed(second.id, second.dim),
+        sampleCrop: (id) => db.getSampleCrop(id),
+        queuedCrop: async () => undefined,
+        decode: async (crop) => decodeImage(new Uint8Array(await crop.arrayBuffer()), 'crop'),
+        embed: (img) => vision.embedStaged(img),
+        store: (entries) => db.storeReembedded(second.id, second.dim, entries),
+      });
+      await vision.discardStaged();
+      samplesEmbedded = run.embedded;
+      recogniseOpts = {
+        secondOpinion: {
+          modelId: second.id,
+          dim: second.dim,
+          upper: so.upper ?? soSpec.thresholdCosine,
+          minMargin: so.minMargin,
+        },
+      };
+      log(`second opinion ${second.id}: ${samplesEmbedded} samples embedded`);
+    }
     const clips: ClipResult[] = [];
     let clock = Date.UTC(2026, 0, 1);
     let seedN = o.seed >>> 0;
@@ -250,7 +324,7 @@ export async function evalLive(o: LiveEvalOptions): Promise<LiveReport> {
         seedN = (seedN + 0x9e3779b9) >>> 0;
         const before = await sightingCounts(db);
         const queuedBefore = (await db.stats()).unlabeled;
-        const r = await runClip(vision, db, image, seedN, clipOpts, p.name, clock);
+        const r = await runClip(vision, db, image, seedN, clipOpts, p.name, clock, recogniseOpts);
         clock += clipOpts.frames * FRAME_MS + 60_000; // a fresh track state: time passes
         const after = await sightingCounts(db);
         const persons = new Map((await db.listPersons()).map((x) => [x.id, x.name]));
@@ -274,6 +348,14 @@ export async function evalLive(o: LiveEvalOptions): Promise<LiveReport> {
       };
     };
     const heldOut = o.heldOut?.filter((n) => people.some((p) => p.name === n));
+    const sum = (f: (c: ClipResult) => number) => clips.reduce((s, c) => s + f(c), 0);
+    const secondMs = clips.flatMap((c) => c.second.ms);
+    const notAgreed: Record<string, number> = {};
+    for (const c of clips) {
+      for (const [k, n] of Object.entries(c.second.notAgreed))
+        notAgreed[k] = (notAgreed[k] ?? 0) + n;
+    }
+    const so2 = recogniseOpts.secondOpinion;
     return {
       mode: 'live',
       model: info.id,
@@ -290,6 +372,23 @@ export async function evalLive(o: LiveEvalOptions): Promise<LiveReport> {
         ? {
             heldOut: split(heldOut),
             tuned: split(people.map((p) => p.name).filter((n) => !heldOut.includes(n))),
+          }
+        : {}),
+      processMsTotal: sum((c) => c.processMs),
+      ...(so2
+        ? {
+            secondOpinion: {
+              modelId: so2.modelId,
+              upper: so2.upper,
+              minMargin: so2.minMargin,
+              samplesEmbedded,
+              asked: sum((c) => c.second.asked),
+              agreed: sum((c) => c.second.agreed),
+              agreedWrong: sum((c) => c.second.agreedWrong),
+              notAgreed,
+              msPerFace: secondMs.length ? median(secondMs) : null,
+              msTotal: secondMs.reduce((a, b) => a + b, 0),
+            },
           }
         : {}),
       elapsedMs: Math.round(performance.now() - t0),
@@ -314,6 +413,7 @@ async function runClip(
   clip: ClipOptions,
   truth: string,
   startMs: number,
+  recogniseOpts: RecogniseOptions = {},
 ): Promise<Omit<ClipResult, 'known' | 'queueRows' | 'sightingsWrong'>> {
   await vision.resetTracker();
   const identities = new TrackIdentities();
@@ -328,16 +428,43 @@ async function runClip(
   let baseFramesToName: number | null = null;
   let lastRight = false;
   let baseLastRight = false;
+  let processMs = 0;
+  const second: SecondTally = { asked: 0, agreed: 0, agreedWrong: 0, notAgreed: {}, ms: [] };
+  const personNames = new Map((await db.listPersons()).map((x) => [x.id, x.name]));
   let i = 0;
   for (const { image } of clipFrames(face, seed, clip)) {
     i++;
     const nowMs = startMs + i * FRAME_MS;
     const frame = await vision.processFrame(image, nowMs);
+    processMs += frame.detectMs + frame.embedMs;
     const embedded = frame.faces.filter((f): f is EncodedFace & { embedding: Float32Array } =>
       Boolean(f.embedding),
     );
     if (embedded.length) {
-      const recognised = await db.recognise(recogniseInput(embedded, identities), nowMs);
+      // The page's own glue (live/frame-glue.ts): one call, and a second one for the
+      // faces not sure between two people when the second opinion is on.
+      const recognised = await recogniseFrame(embedded, identities, {
+        recognise: (input, taken) =>
+          db.recognise(input, nowMs, { ...recogniseOpts, ...(taken ? { taken } : {}) }),
+        second: recogniseOpts.secondOpinion
+          ? async (trackId) => {
+              const s = await vision.secondEmbedding(trackId);
+              if (s) {
+                second.asked++;
+                second.ms.push(s.ms);
+              }
+              return s;
+            }
+          : undefined,
+      });
+      for (const r of recognised) {
+        const v = r.secondOpinion;
+        if (!v) continue;
+        if (v.agree) {
+          second.agreed++;
+          if (personNames.get(v.personId) !== truth) second.agreedWrong++;
+        } else second.notAgreed[v.why] = (second.notAgreed[v.why] ?? 0) + 1;
+      }
       rememberRecognised(identities, embedded, recognised, nowMs);
       for (const [k, r] of recognised.entries()) {
         const trackId = embedded[k]!.trackId;
@@ -371,5 +498,7 @@ async function runClip(
     baseWrong,
     baseLastRight,
     baseFramesToName,
+    processMs,
+    second,
   };
 }

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { keepErrorCodes } from '../../workers/worker-boundary';
 import { createMemoryService, type MemoryService } from '../service';
 import type { RecogniseFace, RecognisedFace } from './recognise';
+import type { FaceDatabase } from '../face-database';
 import { InProcessLockManager } from '../../../../tests/support/memory/in-process-lock-manager';
 import {
   openedAfterEach,
@@ -219,5 +220,98 @@ describe('recognise over the worker boundary', () => {
     const err = await api.recognise([face(randomUnit(DIM + 1, r))], MIN).catch((e: unknown) => e);
     expect((err as { code?: string }).code).toBe('invalid-embedding');
     await api.close();
+  });
+});
+
+describe('recognise with a second opinion (decision/second-opinion.ts)', () => {
+  const DIM2 = 8;
+  // A band wide enough that a face between Ada and Bo lands in it: "not sure" alone.
+  const thresholds = { lower: 0.5, upper: 0.9 };
+  const secondOpinion = { modelId: 'second', dim: DIM2, upper: 0.6, minMargin: 0.05 };
+
+  /** Ada and Bo with crops, and (for `withSecond`) their samples embedded with the second model too. */
+  async function lookAlikes(withSecond: ('Ada' | 'Bo')[]) {
+    const db = await open({ sightingFlushMs: 60_000 });
+    const r = rng(5);
+    const ada = randomUnit(DIM, r);
+    const bo = randomUnit(DIM, r);
+    const idAda = await db.labelFace(await db.queueUnlabeled(pngBlob(), ada), 'Ada');
+    const idBo = await db.labelFace(await db.queueUnlabeled(pngBlob(), bo), 'Bo');
+    const second = { Ada: randomUnit(DIM2, r), Bo: randomUnit(DIM2, r) };
+    const plan = await db.planReembed('second', DIM2);
+    const ids = { Ada: idAda, Bo: idBo };
+    await db.storeReembedded(
+      'second',
+      DIM2,
+      plan.todo
+        .filter((s) => withSecond.some((n) => ids[n] === s.personId))
+        .map((s) => ({
+          sampleId: s.sampleId,
+          embedding: s.personId === idAda ? second.Ada : second.Bo,
+        })),
+    );
+    // Closer to Ada than to Bo, but both in the band.
+    const between = new Float32Array(DIM).map((_, i) => ada[i]! + 0.9 * bo[i]!);
+    return { db, r, idAda, idBo, second, between: near(between, 0, r) };
+  }
+
+  /** One track over frames, each with the second call the glue makes when asked. */
+  async function frames(
+    db: FaceDatabase,
+    embedding: Float32Array,
+    secondEmbedding: Float32Array,
+    n: number,
+  ) {
+    let track: RecogniseFace['track'] = null;
+    const out: { first: RecognisedFace; final: RecognisedFace }[] = [];
+    for (let i = 0; i < n; i++) {
+      const opts = { thresholds, secondOpinion };
+      const [first] = await db.recognise(
+        [{ ...face(embedding, track), trackId: 1 }],
+        i * 100,
+        opts,
+      );
+      let final = first!;
+      if (first!.askSecond) {
+        const f = { ...face(embedding, track), trackId: 1 };
+        const again = await db.recognise(
+          [{ ...f, second: { modelId: 'second', embedding: secondEmbedding } }],
+          i * 100,
+          { ...opts, taken: [] },
+        );
+        final = again[0]!;
+      }
+      track = final.track;
+      out.push({ first: first!, final });
+    }
+    return out;
+  }
+
+  it('names the look-alike when the second model agrees, where the primary alone stays not sure', async () => {
+    const { db, r, idAda, idBo, second, between } = await lookAlikes(['Ada', 'Bo']);
+    const got = await frames(db, between, near(second.Ada, 0.1, r), 3);
+    expect(got[0]!.first.askSecond).toEqual([idAda, idBo]);
+    expect(got[0]!.final.secondOpinion).toMatchObject({ agree: true, personId: idAda });
+    expect(got.map((g) => g.final.state)).toEqual(['identifying', 'named', 'named']);
+    expect(got[2]!.final.name).toBe('Ada');
+    const alone = await db.recognise([face(between, null)], 1000, { thresholds });
+    expect(alone[0]!.askSecond).toBeNull(); // off without a second model
+  });
+
+  it('stays not sure when the second model prefers the other person', async () => {
+    const { db, r, second, between } = await lookAlikes(['Ada', 'Bo']);
+    const got = await frames(db, between, near(second.Bo, 0.1, r), 3);
+    expect(got.map((g) => g.final.secondOpinion?.agree)).toEqual([false, false, false]);
+    expect(got.map((g) => g.final.state)).toEqual(['identifying', 'not-sure', 'not-sure']);
+    expect(got.every((g) => g.final.name === null)).toBe(true);
+  });
+
+  it('does not ask when the second model has no vectors for one of the two', async () => {
+    const { db, r, second, between } = await lookAlikes(['Ada']);
+    const got = await frames(db, between, near(second.Ada, 0.1, r), 2);
+    expect(got.map((g) => [g.first.askSecond, g.final.state])).toEqual([
+      [null, 'identifying'],
+      [null, 'not-sure'],
+    ]);
   });
 });

@@ -16,7 +16,9 @@ import {
   type TrackState,
   type VotePolicy,
 } from '../../decision/decide';
+import { secondOpinion, tieOf, type SecondVerdict } from '../../decision/second-opinion';
 import { identify } from './search';
+import { bestSimilarities, secondVectors, type SecondModel } from './second-opinion';
 import { rememberTrack } from './negatives';
 import { observe } from './sightings';
 import { matchVisitorVector, queueUnknown } from './unknowns';
@@ -46,6 +48,11 @@ export interface RecogniseFace {
   trackId?: number | null;
   /** The vision worker's quality gate passed the crop (absent: passed); a rejected one neither votes nor queues. */
   gateOk?: boolean;
+  /**
+   * The second model's embedding of the same face (asked for by `askSecond`),
+   * with the same track as in the call that asked: see decision/second-opinion.ts.
+   */
+  second?: { modelId: string; embedding: EmbeddingInput } | null;
 }
 
 /**
@@ -71,6 +78,14 @@ export interface RecognisedFace extends Identification {
   visitorId: number | null;
   /** What to say (aria-live), or null. */
   announce: string | null;
+  /**
+   * Not sure between these people (the primary's best first), and the second
+   * model has vectors for each: embed the face with it and call again with
+   * `second` (and the same track). Null otherwise, and always when off.
+   */
+  askSecond: number[] | null;
+  /** The second model's verdict, when the face came with `second`, with its similarity to each candidate. */
+  secondOpinion: (SecondVerdict & { similarity?: number[] }) | null;
 }
 
 export interface RecogniseOptions {
@@ -80,6 +95,10 @@ export interface RecogniseOptions {
   vote?: VotePolicy;
   /** Default: the memory's (setThreshold). */
   thresholds?: Thresholds;
+  /** The second model for look-alikes (absent: off). */
+  secondOpinion?: SecondModel;
+  /** People other faces of this frame are already named as (a second call: see askSecond). */
+  taken?: number[];
 }
 
 export { thresholdsOf };
@@ -153,6 +172,13 @@ function checkFaces(raw: unknown): Array<Required<RecogniseFace>> {
     }
     const crop = face.crop ?? null;
     if (crop !== null && !isCropInput(crop)) bad("A face's crop must be an image.");
+    const second = face.second ?? null;
+    if (
+      second !== null &&
+      (typeof second !== 'object' || typeof second.modelId !== 'string' || !second.embedding)
+    ) {
+      bad("A face's second embedding must say its model.");
+    }
     const trackId = face.trackId ?? null;
     if (trackId !== null && (typeof trackId !== 'number' || !Number.isSafeInteger(trackId))) {
       bad("A face's track id must be a whole number.");
@@ -165,8 +191,33 @@ function checkFaces(raw: unknown): Array<Required<RecogniseFace>> {
       boxSidePx: face.boxSidePx,
       track: checkTrack(face.track),
       gateOk: face.gateOk ?? true,
+      second,
     };
   });
+}
+
+function checkSecondModel(raw: unknown): SecondModel | null {
+  if (raw === undefined || raw === null) return null;
+  const m = raw as Partial<SecondModel>;
+  const num = (x: unknown) => typeof x === 'number' && Number.isFinite(x);
+  if (
+    typeof m.modelId !== 'string' ||
+    !m.modelId ||
+    !Number.isSafeInteger(m.dim) ||
+    !num(m.upper) ||
+    !num(m.minMargin)
+  ) {
+    bad('A second model needs its id, dimension, threshold and margin.');
+  }
+  return m as SecondModel;
+}
+
+function checkTaken(raw: unknown): number[] {
+  if (raw === undefined) return [];
+  if (!Array.isArray(raw) || !raw.every((x) => Number.isSafeInteger(x))) {
+    bad('Taken people must be a list of person ids.');
+  }
+  return raw as number[];
 }
 
 /**
@@ -182,7 +233,10 @@ export async function recognise(
 ): Promise<RecognisedFace[]> {
   const faces = checkFaces(frameFaces);
   if (typeof nowMs !== 'number' || !Number.isFinite(nowMs)) bad('Bad time.');
+  const secondModel = checkSecondModel(opts.secondOpinion);
+  const taken = checkTaken(opts.taken);
   if (!faces.length) return [];
+  const thresholds = opts.thresholds ?? thresholdsOf(core);
   const ids = await core.serial(() =>
     identify(
       core,
@@ -200,10 +254,35 @@ export async function recognise(
     track: f.track,
     hasCrop: f.crop !== null,
     gateOk: f.gateOk,
+    confirmed: false,
   }));
+  // The second opinion (off unless configured): who each face is not sure between,
+  // and the second model's vectors of those people, read once for the frame.
+  const ties = inputs.map((f) =>
+    secondModel && f.gateOk ? tieOf(f.identification, f.quality, thresholds, opts.vote) : null,
+  );
+  const tied = ties.flatMap((t) => t ?? []);
+  const vectors =
+    secondModel && tied.length
+      ? await core.serial(() => secondVectors(core, secondModel.modelId, secondModel.dim, tied))
+      : new Map<number, Float32Array[]>();
+  const verdicts = faces.map((f, i): RecognisedFace['secondOpinion'] => {
+    const tie = ties[i];
+    if (!secondModel || !f.second || !tie) return null;
+    if (f.second.modelId !== secondModel.modelId) return { agree: false, why: 'missing' };
+    const sims = bestSimilarities(
+      pick(vectors, tie),
+      unitVector(f.second.embedding, secondModel.dim),
+    );
+    return {
+      ...secondOpinion(tie, sims, secondModel),
+      similarity: tie.map((p) => sims.get(p) ?? NaN),
+    };
+  });
+  verdicts.forEach((v, i) => (inputs[i]!.confirmed = v?.agree === true));
   const decisions = decideFrame(
     inputs,
-    { readOnly: core.readOnly, thresholds: opts.thresholds ?? thresholdsOf(core) },
+    { readOnly: core.readOnly, thresholds, taken },
     opts.policy,
     opts.vote,
   );
@@ -248,9 +327,22 @@ export async function recognise(
       queued,
       visitorId,
       announce: announcement(d, name, queued),
+      // Asked only where this call had no effect (no name, no stranger), so that the
+      // second call for the face is its whole decision.
+      askSecond:
+        !face.second &&
+        (d.state === 'not-sure' || d.state === 'identifying') &&
+        ties[i]?.every((p) => vectors.has(p))
+          ? ties[i]!
+          : null,
+      secondOpinion: verdicts[i]!,
     });
   }
   return out;
+}
+
+function pick<V>(m: ReadonlyMap<number, V>, keys: readonly number[]): Map<number, V> {
+  return new Map(keys.flatMap((k) => (m.has(k) ? [[k, m.get(k)!] as [number, V]] : [])));
 }
 
 /** Each live track's visitor, once known, so later frames of it need no matching (bounded). */
