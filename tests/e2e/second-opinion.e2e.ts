@@ -2,7 +2,8 @@
  * The second opinion for look-alikes turned on from the settings, in real
  * Chromium: the dlib model is loaded beside the one in use, the known
  * people's stored crops get dlib vectors (without switching the model), the
- * live view still greets a known person, and the choice survives a restart.
+ * live view still greets a known person, the choice survives a restart, and a
+ * face labelled while it is on gets its dlib vector too.
  */
 import type { Worker } from '@playwright/test';
 import { expect, memoryWorker, newProfileDir, test } from './support/app';
@@ -45,10 +46,24 @@ test('turning the second opinion on prepares dlib vectors, keeps the model, and 
   await expect(page.getByTestId('model-name')).not.toContainText('dlib');
   await expectInView(page, ['Amy']);
 
+  // After a restart it is still on, and a face labelled while it is on gets its dlib vector.
   await close();
-  const again = await launch({ camera: cam('amy/amy1.png'), profileDir });
-  await expectInView(again.page, ['Amy']);
+  const again = await launch({ camera: cam('penny/penny1.png'), profileDir });
+  await expectInView(again.page, ['Unknown']);
+  await labelFirstGroup(again.page, 'Penny');
+  const w = await memoryWorker(again.page);
+  await expect
+    .poll(
+      async () => {
+        const p = await dlibPlan(w);
+        return { total: p.total, ready: p.ready, todo: p.todo.length };
+      },
+      { timeout: 120_000 },
+    )
+    .toEqual({ total: plan.total + 1, ready: plan.total + 1, todo: 0 });
   await again.page.getByRole('link', { name: 'Settings' }).click();
   await expect(again.page.getByTestId('second-opinion-toggle')).toBeChecked({ timeout: 60_000 });
   await expect(again.page.getByTestId('second-opinion-on')).toBeVisible({ timeout: 120_000 });
+  await again.page.getByRole('link', { name: 'Live' }).click();
+  await expectInView(again.page, ['Penny']);
 });

@@ -52,6 +52,7 @@ export class AppState {
     this.memory.onChange((kind) => {
       if (kind !== 'queue') void this.live.memoryChanged();
       if (kind !== 'queue') void this.alerts.load();
+      if (kind !== 'queue') this.secondOpinion.labelled();
     });
     this.live.onRecognised = (faces) => this.alerts.frame(faces);
   }

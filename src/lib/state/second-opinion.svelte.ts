@@ -8,8 +8,8 @@
  * adopted: the model in use does not change.
  *
  * Preparing plans first and loads nothing when every sample has its dlib
- * vector, so applying at every start is cheap; samples labelled later are
- * prepared the next time it is applied (start, turned on, "Prepare").
+ * vector, so applying at every start is cheap; samples labelled while it is
+ * on are prepared a moment later (`labelled`, after the memory's change).
  */
 import { transfer } from 'comlink';
 import { describeError, isAbort } from '../errors';
@@ -20,6 +20,9 @@ import type { AppState } from './app.svelte';
 /** off: not in use (the setting, or dlib is the model in use); loading: the model; preparing: vectors. */
 type SecondPhase = 'off' | 'loading' | 'preparing' | 'on' | 'failed';
 
+/** Labels often come in a row (a queue worked through): prepared together, this long after the last. */
+const LABEL_DELAY_MS = 2_000;
+
 export class SecondOpinionState {
   phase = $state<SecondPhase>('off');
   progress = $state.raw<ReembedProgress | null>(null);
@@ -28,6 +31,11 @@ export class SecondOpinionState {
   error = $state<string | null>(null);
   #abort: AbortController | null = null;
   #run: Promise<void> = Promise.resolve();
+  /** The second model the live view loaded (null: off). */
+  #loaded: { id: string; dim: number } | null = null;
+  #later: ReturnType<typeof setTimeout> | undefined;
+  /** Samples whose crop the second model found no face in, this session. */
+  readonly #noFace = new Set<number>();
 
   constructor(private readonly app: AppState) {}
 
@@ -56,30 +64,68 @@ export class SecondOpinionState {
       this.#abort.abort();
       void this.app.vision.cancelStaged();
     }
+    clearTimeout(this.#later);
     const abort = (this.#abort = new AbortController());
-    const run = this.#run.then(() => this.#apply(abort.signal));
+    return this.#queue(() => this.#apply(abort.signal));
+  }
+
+  /**
+   * The memory's people changed (labels, an import): while it is on, samples
+   * without a dlib vector get one, a moment after the last change. Never throws.
+   */
+  labelled(): void {
+    if (this.phase !== 'on') return;
+    clearTimeout(this.#later);
+    this.#later = setTimeout(() => {
+      const abort = (this.#abort ??= new AbortController());
+      void this.#queue(() => this.#prepareMore(abort.signal));
+    }, LABEL_DELAY_MS);
+  }
+
+  #queue(step: () => Promise<void>): Promise<void> {
+    const run = this.#run.then(step);
     this.#run = run;
     return run;
   }
 
+  async #prepareMore(signal: AbortSignal): Promise<void> {
+    const second = this.#loaded;
+    if (signal.aborted || this.phase !== 'on' || !second || !this.#canPrepare) return;
+    try {
+      await this.#prepare(second, signal);
+      this.phase = 'on';
+    } catch (error) {
+      if (signal.aborted || isAbort(error)) return;
+      this.phase = 'failed';
+      this.error = describeError(error);
+    } finally {
+      if (this.#abort?.signal === signal) this.#abort = null;
+    }
+  }
+
+  /** The memory can take vectors and the staged slot is free. */
+  get #canPrepare(): boolean {
+    const { memory, modelSwitch } = this.app;
+    return memory.ready && !memory.readOnly && !modelSwitch.busy;
+  }
+
   async #apply(signal: AbortSignal): Promise<void> {
     if (signal.aborted) return;
-    const { live, memory } = this.app;
+    const { live } = this.app;
     const cfg = secondOpinionConfig(this.enabled, live.model?.id);
     this.error = null;
     this.progress = null;
     try {
       if (!cfg) {
         this.phase = 'off';
+        this.#loaded = null;
         await live.setSecondOpinion(null);
         return;
       }
       this.phase = 'loading';
-      const second = await live.setSecondOpinion(cfg);
+      const second = (this.#loaded = await live.setSecondOpinion(cfg));
       signal.throwIfAborted();
-      if (second && memory.ready && !this.app.modelSwitch.busy) {
-        await this.#prepare(second, signal);
-      }
+      if (second && this.#canPrepare) await this.#prepare(second, signal);
       this.phase = 'on';
     } catch (error) {
       if (signal.aborted || isAbort(error)) return; // a newer call follows
@@ -95,8 +141,12 @@ export class SecondOpinionState {
     const { vision } = this.app;
     const api = this.app.memory.api;
     const { id, dim } = second;
-    // Queued faces are not embedded: only known people's vectors break ties.
-    const plan = async () => ({ ...(await api.planReembed(id, dim)), queued: [] });
+    // Queued faces are not embedded: only known people's vectors break ties. Crops dlib
+    // found no face in are tried once a session, not again after every label.
+    const plan = async () => {
+      const p = await api.planReembed(id, dim);
+      return { ...p, todo: p.todo.filter((t) => !this.#noFace.has(t.sampleId)), queued: [] };
+    };
     if (!(await plan()).todo.length) return;
     this.phase = 'preparing';
     try {
@@ -121,7 +171,8 @@ export class SecondOpinionState {
         },
         { signal, onProgress: (p) => (this.progress = p) },
       );
-      this.notFound = run.notFound.length;
+      for (const t of run.notFound) this.#noFace.add(t.sampleId);
+      this.notFound = this.#noFace.size;
     } finally {
       await vision.discardStaged().catch(() => undefined);
     }
