@@ -67,3 +67,31 @@ test('turning the second opinion on prepares dlib vectors, keeps the model, and 
   await again.page.getByRole('link', { name: 'Live' }).click();
   await expectInView(again.page, ['Penny']);
 });
+
+test('with the second opinion on, switching to dlib turns it off (nothing to ask) and switching back turns it on again', async ({
+  launch,
+}) => {
+  test.setTimeout(240_000);
+  const { page } = await launch({ camera: cam('amy/amy1.png'), profileDir: newProfileDir() });
+  await expectInView(page, ['Unknown']);
+  await labelFirstGroup(page, 'Amy');
+  await page.getByRole('link', { name: 'Settings' }).click();
+  await page.getByTestId('second-opinion-toggle').check({ timeout: 60_000 });
+  await expect(page.getByTestId('second-opinion-on')).toBeVisible({ timeout: 120_000 });
+
+  const status = page.getByTestId('switch-status');
+  await page.getByTestId('model-dlib-resnet128').getByTestId('use-model').click();
+  await expect(status).toHaveAttribute('data-phase', 'done', { timeout: 90_000 });
+  const section = page.getByTestId('second-opinion-status');
+  await expect(section).toContainText('is the one in use');
+  await expect(page.getByTestId('second-opinion-toggle')).toBeDisabled();
+  await expect(page.getByTestId('second-opinion-toggle')).toBeChecked(); // the choice is kept
+  await page.getByTestId('dismiss-switch').click();
+
+  await page.getByTestId('model-face-fr512').getByTestId('use-model').click();
+  await expect(status).toHaveAttribute('data-phase', 'done', { timeout: 90_000 });
+  await expect(page.getByTestId('second-opinion-on')).toBeVisible({ timeout: 120_000 });
+  await page.getByTestId('dismiss-switch').click();
+  await page.getByRole('link', { name: 'Live' }).click();
+  await expectInView(page, ['Amy']);
+});
