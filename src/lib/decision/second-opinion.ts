@@ -16,6 +16,12 @@
 import { ballot, evidenceOf, type Thresholds, type VotePolicy } from './decide';
 import type { Identification } from './identification';
 
+/**
+ * The margin the app's second opinion asks of the second model (cosine): the
+ * second-opinion bench's setting (tests/bench/second-opinion.bench.ts).
+ */
+export const SECOND_OPINION_MIN_MARGIN = 0.05;
+
 export interface SecondOpinionPolicy {
   /** The second model's own upper threshold (cosine): its best must reach it. */
   upper: number;

@@ -72,6 +72,12 @@ describe('parseSettings', () => {
     });
   });
 
+  it('keeps the second opinion off unless a boolean turns it on', () => {
+    expect(parseSettings(null).secondOpinion).toBe(false);
+    expect(parseSettings({ secondOpinion: true }).secondOpinion).toBe(true);
+    expect(parseSettings({ secondOpinion: 'yes' }).secondOpinion).toBe(false);
+  });
+
   it('keeps a per-model lower threshold in range, drops a bad one', () => {
     const s = parseSettings({ lowers: { 'face-fr512': 0.2, bad: 7, worse: 'x' } });
     expect(s.lowers).toEqual({ 'face-fr512': 0.2 });

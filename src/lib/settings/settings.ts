@@ -42,6 +42,12 @@ export interface SettingsData {
   lockWhenHidden: boolean;
   /** Encrypted memory, locked: the live view keeps recognising (kiosk); false locks it too. */
   kioskLive: boolean;
+  /**
+   * A second opinion for look-alikes (decision/second-opinion.ts): the dlib
+   * model is loaded beside the one in use and asked only about faces not sure
+   * between two people. Off by default; this device's own (it costs a model).
+   */
+  secondOpinion: boolean;
 }
 
 /** The settings a backup carries: the device's own (camera, provider, model hints) stay on it. */
@@ -75,6 +81,7 @@ export const DEFAULT_SETTINGS: SettingsData = {
   autoLockMinutes: 5,
   lockWhenHidden: true,
   kioskLive: true,
+  secondOpinion: false,
 };
 
 const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object';
@@ -116,6 +123,7 @@ export function parseSettings(raw: unknown): SettingsData {
     s.autoLockMinutes = r.autoLockMinutes;
   if (typeof r.lockWhenHidden === 'boolean') s.lockWhenHidden = r.lockWhenHidden;
   if (typeof r.kioskLive === 'boolean') s.kioskLive = r.kioskLive;
+  if (typeof r.secondOpinion === 'boolean') s.secondOpinion = r.secondOpinion;
   return s;
 }
 

@@ -18,6 +18,7 @@ import { LockState } from './lock.svelte';
 import { MEMORY_NAME, MemoryState } from './memory.svelte';
 import { ModelSwitch } from './model-switch.svelte';
 import { Router } from './router.svelte';
+import { SecondOpinionState } from './second-opinion.svelte';
 import { Settings } from './settings.svelte';
 import { toasts } from './toasts.svelte';
 import { connectVision } from '../workers/clients';
@@ -41,6 +42,8 @@ export class AppState {
   readonly alerts = new AlertsState(this.memory);
   /** The model switch outlives the settings view: leaving the page does not stop a long re-embedding. */
   readonly modelSwitch = new ModelSwitch(this);
+  /** The second opinion for look-alikes (settings), applied once the memory is open. */
+  readonly secondOpinion = new SecondOpinionState(this);
   status = $state<AppStatus>('starting');
   startError = $state<string | null>(null);
 
@@ -49,6 +52,7 @@ export class AppState {
     this.memory.onChange((kind) => {
       if (kind !== 'queue') void this.live.memoryChanged();
       if (kind !== 'queue') void this.alerts.load();
+      if (kind !== 'queue') this.secondOpinion.labelled();
     });
     this.live.onRecognised = (faces) => this.alerts.frame(faces);
   }
@@ -70,6 +74,7 @@ export class AppState {
       }
       await this.openMemory(this.live.model!);
       this.status = 'ready';
+      void this.secondOpinion.apply();
     } catch (error) {
       this.status = 'error';
       this.startError = describeError(error);
@@ -80,6 +85,7 @@ export class AppState {
   async #unlocked(unlock: UnlockWith): Promise<void> {
     await this.openMemory(this.live.model!, unlock);
     this.status = 'ready';
+    void this.secondOpinion.apply();
   }
 
   /** Opens (or reopens) the memory; an encrypted one reopens with the unlock it was opened with. */

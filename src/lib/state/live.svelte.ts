@@ -168,15 +168,17 @@ export class LiveState {
    * (`modelId`, e.g. dlib's), or off (null). It names a face only where the
    * memory holds that model's vectors of both people the primary is not sure
    * between (a model switch's re-embedding stores them and keeps them), and
-   * the vision worker runs it only on those faces. Off by default: no setting
-   * turns it on yet.
+   * the vision worker runs it only on those faces. Off by default: the
+   * settings' second opinion turns it on (state/second-opinion.svelte.ts).
+   * Returns the second model loaded (its dimension is known only then), or null.
    */
   async setSecondOpinion(
     cfg: { modelId: string; upper: number; minMargin: number } | null,
-  ): Promise<void> {
+  ): Promise<{ id: string; dim: number } | null> {
     const loaded = await this.vision.useSecondEmbedder(cfg?.modelId ?? null);
     this.#second = cfg && loaded ? { ...cfg, modelId: loaded.id, dim: loaded.dim } : null;
     await this.memoryChanged();
+    return this.#second && loaded;
   }
 
   /**

@@ -85,7 +85,8 @@ export class ModelSwitch {
    * from `files`). Never throws: the outcome or the error is in the state.
    */
   async switchTo(id: string, files?: PickedFile[]): Promise<void> {
-    if (this.busy) return;
+    // The second opinion's preparation uses the same staged slot: one at a time.
+    if (this.busy || this.app.secondOpinion.busy) return;
     const { vision, memory, live, toasts } = this.app;
     const from = live.model;
     if (!from || !memory.ready) return;
@@ -141,6 +142,8 @@ export class ModelSwitch {
       }
       this.phase = 'done';
       toasts.announce(`Now using ${this.outcome.model.displayName}.`);
+      // Off while dlib is the model in use; on again (and prepared) after switching away.
+      void this.app.secondOpinion.apply();
     } catch (error) {
       if (isAbort(error) || abort.signal.aborted) {
         this.phase = 'cancelled';

@@ -2,8 +2,9 @@
  * The memory's part of a second opinion (decision/second-opinion.ts): a
  * person's vectors of ANOTHER model than the open one, and a face's best
  * similarity to them. They exist only where the person's samples were
- * embedded with that model (a model switch's re-embedding stores them in
- * `emb/<model>/<personId>` and keeps them: actions/reembed.ts); rows of
+ * embedded with that model (a model switch's re-embedding, or the settings'
+ * second opinion preparing them, stores them in `emb/<model>/<personId>` and
+ * keeps them: actions/reembed.ts); rows of
  * samples no longer the person's (moved, merged, deleted) are not used.
  * Read only for the faces that need it: two people at a time.
  */
