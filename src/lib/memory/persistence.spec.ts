@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Checkpoint } from './store/checkpoint';
 import { MemoryError } from './base/errors';
 import type { FaceDatabase } from './face-database';
-import { faissKey, SQLITE_KEY } from './store/keys';
+import { faissKey, faissPartKey, SQLITE_KEY } from './store/keys';
 import { SNAPSHOT_EVERY_ACTIONS } from './store/maintenance';
 import { SCHEMA_VERSION } from './store/schema';
 import type { MemoryEvent } from './base/types';
@@ -251,6 +251,37 @@ describe('persistence', () => {
     await again.close(); // writes a good checkpoint again
     const third = await reopen(name);
     expect(third.openReport.indexSource).toBe('checkpoint');
+  });
+
+  it('a checkpoint of many parts, read several transactions at a time, opens; a swapped part does not', async () => {
+    const name = uniqueName();
+    const dim = 768;
+    const r = rng(31);
+    const db = await openTest({ name, dim });
+    // 3,400 × 768-d floats: ~10 MB, 20 parts of 512 KiB, more than one read of 16.
+    const people = Array.from({ length: 340 }, (_, p) => ({
+      name: `P${p}`,
+      embeddings: Array.from({ length: 10 }, () => randomUnit(dim, r)),
+    }));
+    await db.importPersons(people);
+    const probe = people[337]!.embeddings[4]!;
+    await db.close();
+    const { header } = await storedCheckpoint(name, 'test-model');
+    expect(header.parts).toBeGreaterThan(16);
+    const again = await openTest({ name, dim });
+    expect(again.openReport.indexSource).toBe('checkpoint');
+    expect((await again.findMatch(probe)).similarity).toBeCloseTo(1, 5);
+    await again.close({ flush: false });
+    // The records of parts 17 and 18 swapped: each names its own place, so refused, rebuilt.
+    const stored = await dumpStore(name);
+    const [k17, k18] = [faissPartKey('test-model', 17), faissPartKey('test-model', 18)];
+    await tamper(name, k17, stored[k18]);
+    await tamper(name, k18, stored[k17]);
+    const third = await openTest({ name, dim });
+    expect(third.openReport.indexSource).toBe('rebuilt');
+    expect(third.openReport.rebuildReason).toMatch(/part 17 is of another one/);
+    expect((await third.findMatch(probe)).similarity).toBeCloseTo(1, 5);
+    await third.close({ flush: false });
   });
 
   it('stores the checkpoint in parts and still reads one in the format before parts', async () => {

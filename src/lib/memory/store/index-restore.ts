@@ -77,34 +77,42 @@ export async function restoreIndex(
   return { index, source: 'rebuilt', reason, effectsReplayed: 0, missing, checkpointSeq: null };
 }
 
-/** How many parts are read (and decrypted) ahead of the one FAISS is copying. */
-const PARTS_IN_FLIGHT = 4;
+/** Parts read in one IndexedDB transaction, and how many such reads run ahead. */
+const PARTS_PER_READ = 16;
+const READS_IN_FLIGHT = 2;
 
 /**
  * A format-2 checkpoint's bytes, part by part, in order, each checked to be
- * that part of that checkpoint. Each part is its own IndexedDB read, opened
- * (decrypted) as it arrives, so several decrypt at once while FAISS copies
- * the earliest, and a part is dropped once copied.
+ * that part of that checkpoint. Parts are read PARTS_PER_READ to a
+ * transaction and opened (decrypted) as they arrive, so many decrypt at once
+ * while FAISS copies the earliest, and a part is dropped once copied.
  */
 async function* checkpointParts(ctx: IndexContext, ck: Checkpoint): AsyncGenerator<Uint8Array> {
-  const read = (i: number) =>
-    ctx.kv.get<unknown>(faissPartKey(ck.modelId, i)).then((stored) => {
-      const bytes = partBytes(ck, i, stored);
-      if (typeof bytes === 'string') throw new Error(bytes);
-      return bytes;
-    });
-  const ahead: Array<Promise<Uint8Array>> = [];
-  const ask = (i: number) => {
-    if (i >= ck.parts) return;
-    const p = read(i);
-    p.catch(() => undefined); // a part read ahead may never be awaited
+  const read = (first: number) => {
+    const ids = Array.from(
+      { length: Math.min(PARTS_PER_READ, ck.parts - first) },
+      (_, k) => first + k,
+    );
+    return ctx.kv.getMany<unknown>(ids.map((i) => faissPartKey(ck.modelId, i))).then((stored) =>
+      stored.map((value, k) => {
+        const bytes = partBytes(ck, ids[k]!, value);
+        if (typeof bytes === 'string') throw new Error(bytes);
+        return bytes;
+      }),
+    );
+  };
+  const ahead: Array<Promise<Uint8Array[]>> = [];
+  const ask = (first: number) => {
+    if (first >= ck.parts) return;
+    const p = read(first);
+    p.catch(() => undefined); // a read ahead may never be awaited
     ahead.push(p);
   };
-  for (let i = 0; i < PARTS_IN_FLIGHT; i++) ask(i);
-  for (let i = 0; i < ck.parts; i++) {
-    const part = ahead.shift()!;
-    ask(i + PARTS_IN_FLIGHT);
-    yield await part;
+  for (let r = 0; r < READS_IN_FLIGHT; r++) ask(r * PARTS_PER_READ);
+  for (let first = 0; first < ck.parts; first += PARTS_PER_READ) {
+    const batch = ahead.shift()!;
+    ask(first + READS_IN_FLIGHT * PARTS_PER_READ);
+    yield* await batch;
   }
 }
 
