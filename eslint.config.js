@@ -68,6 +68,7 @@ export default ts.config(
                 '**/memory/base/*',
                 '**/vision/*',
                 '!**/vision/registry',
+                '!**/vision/provenance',
                 '!**/vision/photo',
                 '!**/vision/reembed-all',
                 '**/faiss',
