@@ -11,6 +11,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FileChooser, Page } from '@playwright/test';
 import { writeDinov3SignatureModel } from '../../src/lib/diagnostics/probe-model/dinov3-probe.ts';
+import { provenance, provenanceFields } from '../../src/lib/vision/provenance.ts';
 import { expect, newProfileDir, test, type AppLaunch, type LaunchedApp } from './support/app';
 import { bbt, tmpDir } from './support/paths';
 import { expectInView, labelFirstGroup, queueCount } from './support/story';
@@ -512,6 +513,35 @@ test('keyboard only: load a model from a file, read the report, dismiss it; ever
   await tabTo(page, 'rebuild-index');
   await page.keyboard.press('Enter');
   await expect(page.getByText(/Index rebuilt: 0 vectors in IndexFlatIP/)).toBeVisible();
+});
+
+test('where the models come from: every bundled file with its source, licences, training data and commercial use, readable on a tablet', async ({
+  launch,
+}) => {
+  const { page, close } = await launch({
+    camera: cam('amy/amy1.png'),
+    viewport: { width: 820, height: 1180 },
+  });
+  await openSettings(page);
+  const section = page.getByTestId('provenance-section');
+  await expect(
+    section.getByRole('heading', { level: 2, name: 'Where the models come from' }),
+  ).toBeVisible();
+  for (const [file, p] of Object.entries(provenance)) {
+    const card = section.getByTestId(`provenance-${file}`);
+    await card.scrollIntoViewIfNeeded();
+    await expect(card.getByRole('heading', { level: 3, name: file })).toBeVisible();
+    for (const [key] of provenanceFields) {
+      await expect(card.getByTestId(`provenance-${key}`)).toHaveText(p[key]);
+    }
+  }
+  await expect(
+    section.getByTestId('provenance-fr_feature.onnx').getByTestId('provenance-commercialUse'),
+  ).toContainText('cannot establish the right to ship them');
+  // A tablet in portrait must not scroll sideways.
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(820);
+  await section.screenshot({ path: join(shots, 'provenance-820x1180.png') });
+  await close();
 });
 
 test('settings: no serious accessibility violations; screenshots at laptop and tablet sizes', async ({

@@ -9,7 +9,7 @@
  * not stated says "undocumented". Fields hold plain text (no `|`), so the
  * README's table cells can be compared with them verbatim.
  */
-import manifest from '../../../models/manifest.json';
+import manifest from '../../../models/manifest.json' with { type: 'json' };
 import type { BundledFile } from './registry';
 
 export interface FileProvenance {
