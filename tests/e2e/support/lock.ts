@@ -46,16 +46,25 @@ export const WRONG = 'That passphrase does not unlock this memory.';
 export function scanStorage(names: string[]): Promise<string[]> {
   return (async (names: string[]) => {
     const found: string[] = [];
+    // Signatures long enough not to turn up by chance in ciphertext (a 3-byte
+    // JPEG start does, about once in 16M bytes); the short starts only where a
+    // stored picture would begin: at the start of a byte field.
     const sigs: Array<[string, number[]]> = [
-      ['PNG', [0x89, 0x50, 0x4e, 0x47]],
+      ['PNG', [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]],
+      ['JPEG', [...'JFIF'].map((c) => c.charCodeAt(0)).concat(0)],
+      ['JPEG', [...'Exif'].map((c) => c.charCodeAt(0)).concat(0, 0)],
+      ['WebP', [...'WEBPVP8'].map((c) => c.charCodeAt(0))],
+    ];
+    const starts: Array<[string, number[]]> = [
       ['JPEG', [0xff, 0xd8, 0xff]],
-      ['WebP', [0x57, 0x45, 0x42, 0x50]],
+      ['WebP', [0x52, 0x49, 0x46, 0x46]],
     ];
     const enc = new TextEncoder();
     const needles: Array<[string, Uint8Array]> = [
       ...sigs.map(([n, b]) => [n, new Uint8Array(b)] as [string, Uint8Array]),
       ...names.map((n) => [`name ${n}`, enc.encode(n)] as [string, Uint8Array]),
     ];
+    const startsWith = (hay: Uint8Array, b: number[]) => b.every((x, i) => hay[i] === x);
     const has = (hay: Uint8Array, needle: Uint8Array) => {
       outer: for (let i = 0; i + needle.length <= hay.length; i++) {
         for (let j = 0; j < needle.length; j++) if (hay[i + j] !== needle[j]) continue outer;
@@ -77,6 +86,7 @@ export function scanStorage(names: string[]): Promise<string[]> {
             : null;
       if (bytes) {
         for (const [n, b] of needles) if (has(bytes, b)) found.push(`${where}: ${n}`);
+        for (const [n, b] of starts) if (startsWith(bytes, b)) found.push(`${where}: ${n}`);
         return;
       }
       if (typeof v === 'object') {
